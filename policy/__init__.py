@@ -1,0 +1,1 @@
+"""The `.rev` language: sources and spans, AST, parser, diagnostics, checker, formatter, document kinds."""

@@ -1,0 +1,513 @@
+"""Text → typed AST. The only module that sees Lark: no Lark tree or exception leaves it.
+
+The grammar is built once per process (LALR with the contextual lexer). Syntax errors become
+`Diagnostic`s that say what was found and what could come there, in words; after an error the
+parser resumes at the next top-level declaration, so one run reports every broken declaration.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from grammar import grammar_text
+from policy import ast
+from policy.diagnostics import Diagnostic, DiagnosticError, Stage
+from policy.literals import parse_literal
+from policy.source import Source, Span
+from policy.syntax_errors import describe_unexpected_token
+
+MAX_SYNTAX_ERRORS = 50
+_DECL_START = re.compile(r"^[ \t]*(package|use|param|def|table|policy|test)\b", re.M)
+
+
+@cache
+def _lark() -> Lark:
+    """The one parser of the process; building LALR tables is the expensive part."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        start=["start", "expr"],
+        cache=False,
+    )
+
+
+class ParseFailure(Exception):
+    """A located problem found while building the AST (bad literal, bad message)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def parse_module(text: str, file: str = "<input>") -> ast.Module:
+    """Parse one `.rev` file; raise DiagnosticError with every syntax problem found."""
+    source = Source(file, text)
+    tree, diagnostics = _parse_with_recovery(source)
+    if diagnostics:
+        raise DiagnosticError(diagnostics)
+    assert tree is not None
+    try:
+        decls = tuple(_Builder(source).transform(tree).children)
+    except VisitError as error:  # a ParseFailure raised inside the transformer
+        failure = error.orig_exc
+        if isinstance(failure, ParseFailure):
+            raise DiagnosticError([failure.diagnostic]) from None
+        raise
+    package = next((d.name for d in decls if isinstance(d, ast.Package)), Path(file).stem)
+    return ast.Module(file=file, package=package, decls=decls)
+
+
+def parse_expression(text: str, file: str = "<expr>") -> ast.Expr:
+    """Parse a single expression (used by tests, the formatter's round trip and tools)."""
+    source = Source(file, text)
+    try:
+        tree = _lark().parse(text, start="expr")
+    except UnexpectedInput as error:
+        raise DiagnosticError([_syntax_diagnostic(error, source)]) from None
+    try:
+        result: ast.Expr = _Builder(source).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, ParseFailure):
+            raise DiagnosticError([error.orig_exc.diagnostic]) from None
+        raise
+    return result
+
+
+def _parse_with_recovery(source: Source) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse; on an error, blank out the text up to the next declaration and try again."""
+    text = source.text
+    diagnostics: list[Diagnostic] = []
+    resume_at = 0
+    while True:
+        try:
+            tree = _lark().parse(text, start="start")
+            return (tree if not diagnostics else None), diagnostics
+        except UnexpectedInput as error:
+            diagnostics.append(_syntax_diagnostic(error, source))
+            resume_at = _next_declaration(source.text, _error_offset(error, source), resume_at)
+            if resume_at < 0 or len(diagnostics) >= MAX_SYNTAX_ERRORS:
+                return None, diagnostics
+            text = _blank(source.text, resume_at)
+
+
+def _next_declaration(text: str, error_at: int, previous: int) -> int:
+    """Where parsing resumes: the first declaration keyword at or after the error, past `previous`."""
+    line_start = text.rfind("\n", 0, error_at) + 1
+    for match in _DECL_START.finditer(text, line_start):
+        start = match.start(1)
+        if start >= error_at and start > previous:
+            return start
+    return -1
+
+
+def _blank(text: str, upto: int) -> str:
+    """Replace everything before `upto` with spaces, keeping newlines so positions stay true."""
+    head = re.sub(r"[^\n]", " ", text[:upto])
+    return head + text[upto:]
+
+
+def _error_offset(error: UnexpectedInput, source: Source) -> int:
+    """The character offset of a Lark error."""
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        return len(source.text)
+    pos = getattr(error, "pos_in_stream", None)
+    if pos is None and isinstance(error, UnexpectedToken):
+        pos = error.token.start_pos
+    return int(pos or 0)
+
+
+def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
+    """Turn a Lark error into a Diagnostic that says, in words, what was found and expected."""
+    if isinstance(error, UnexpectedCharacters):
+        offset = error.pos_in_stream
+        char = source.text[offset] if offset < len(source.text) else ""
+        span = source.span(offset, offset + 1)
+        if char == '"':
+            return Diagnostic(
+                "syntax/unterminated-string",
+                "unterminated string: this `\"` is never closed on its line",
+                Stage.SYNTAX,
+                span,
+                help='close the string with `"` before the end of the line; write `\\"` for a quote inside it',
+            )
+        return Diagnostic(
+            "syntax/unexpected-character",
+            f"unexpected character `{char}`",
+            Stage.SYNTAX,
+            span,
+            help=_character_help(char, source.text, offset),
+        )
+    if isinstance(error, UnexpectedEOF):
+        end = len(source.text)
+        return Diagnostic(
+            "syntax/unexpected-end", "unexpected end of file", Stage.SYNTAX, source.span(end, end)
+        )
+    assert isinstance(error, UnexpectedToken)
+    return describe_unexpected_token(error, source, _lark())
+
+
+def _character_help(char: str, text: str, offset: int) -> str | None:
+    """A fix for the usual stray characters."""
+    if char == "%" and offset > 0 and text[offset - 1] == "%":
+        return "a percent is written with one `%`, as in `20%`"
+    if char == "'":
+        return 'text is written in double quotes, as in `"AE"`'
+    if char == "&":
+        return "write `and` to combine conditions"
+    if char == "|":
+        return "write `or` to combine conditions"
+    if char == "=":
+        return "write `==` to compare"
+    if char == "!":
+        return "write `not` to negate, or `!=` to compare"
+    return None
+
+
+def _tok_span(source: Source, token: Token) -> Span:
+    return source.span(token.start_pos or 0, token.end_pos or 0)
+
+
+def _unescape(source: Source, token: Token) -> str:
+    """The value of a string literal: `\\"`, `\\\\`, `\\n` and `\\t` are the escapes."""
+    raw = str(token)[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\":
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            mapped = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}.get(nxt)
+            if mapped is None:
+                start = (token.start_pos or 0) + 1 + i
+                raise ParseFailure(
+                    Diagnostic(
+                        "syntax/bad-escape",
+                        f"unknown escape `\\{nxt}` in a string",
+                        Stage.SYNTAX,
+                        source.span(start, start + 2),
+                        help='the escapes are `\\"`, `\\\\`, `\\n` and `\\t`',
+                    )
+                )
+            out.append(mapped)
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@v_args(inline=True, meta=True)
+class _Builder(Transformer):  # type: ignore[type-arg]
+    """Lark tree → AST; one method per grammar alias, each building one node."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+
+    # -- helpers --
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return ast.NO_SPAN
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tspan(self, token: Token) -> Span:
+        return _tok_span(self.source, token)
+
+    def _literal(self, meta: Any, token: Token) -> ast.Literal:
+        try:
+            value, type_name = parse_literal(token.type, str(token))
+        except (ValueError, InvalidOperation) as error:
+            raise ParseFailure(
+                Diagnostic(
+                    "syntax/bad-literal", str(error), Stage.SYNTAX, self._tspan(token),
+                    help="dates are written YYYY-MM-DD, as in `2026-01-31`",
+                )
+            ) from None
+        return ast.Literal(value, type_name, str(token), self._span(meta))
+
+    # -- declarations --
+    def start(self, meta: Any, *decls: ast.Decl) -> Tree:  # keep a list of declarations
+        return Tree("start", list(decls))
+
+    def package(self, meta: Any, kw: Token, name: Token) -> ast.Package:
+        return ast.Package(str(name), self._span(meta), self._tspan(name))
+
+    def use(self, meta: Any, kw: Token, name: Token) -> ast.Use:
+        return ast.Use(str(name), self._span(meta), self._tspan(name))
+
+    def param(self, meta: Any, kw: Token, name: Token, value: ast.Expr) -> ast.Param:
+        return ast.Param(str(name), value, self._span(meta), self._tspan(name))
+
+    def names(self, meta: Any, *tokens: Token | None) -> list[Token]:
+        return [t for t in tokens if t is not None]
+
+    def def_(self, meta: Any, kw: Token, name: Token, params: list[Token] | None, body: ast.Expr) -> ast.Def:
+        return ast.Def(str(name), tuple(str(p) for p in params or ()), body, self._span(meta), self._tspan(name))
+
+    def table(self, meta: Any, kw: Token, name: Token, params: list[Token] | None, *rest: Any) -> ast.Table:
+        *rows, otherwise = rest
+        return ast.Table(
+            str(name), tuple(str(p) for p in params or ()), tuple(rows), otherwise,
+            self._span(meta), self._tspan(name),
+        )
+
+    def row(self, meta: Any, condition: ast.Expr, value: ast.Expr) -> ast.TableRow:
+        return ast.TableRow(condition, value, self._span(meta))
+
+    def otherwise(self, meta: Any, value: ast.Expr) -> ast.Expr:
+        return value
+
+    def policy(self, meta: Any, kw: Token, name: Token, title: Token | None, *clauses: ast.Clause) -> ast.Policy:
+        text = _unescape(self.source, title) if title is not None else None
+        return ast.Policy(str(name), text, tuple(clauses), self._span(meta), self._tspan(name))
+
+    def test(self, meta: Any, kw: Token, name: Token, *stmts: Any) -> ast.Test:
+        givens = tuple(s for s in stmts if isinstance(s, ast.Given))
+        expects = tuple(s for s in stmts if isinstance(s, ast.Expect))
+        return ast.Test(_unescape(self.source, name), givens, expects, self._span(meta))
+
+    # -- clauses --
+    def on(self, meta: Any, kw: Token, kind: Token, alias: Token) -> ast.On:
+        return ast.On(str(kind), str(alias), self._span(meta), self._tspan(kind), self._tspan(alias))
+
+    def when(self, meta: Any, kw: Token, condition: ast.Expr) -> ast.When:
+        return ast.When(condition, self._span(meta))
+
+    def let(self, meta: Any, kw: Token, name: Token, value: ast.Expr) -> ast.Let:
+        return ast.Let(str(name), value, self._span(meta), self._tspan(name))
+
+    def require(self, meta: Any, kw: Token, condition: ast.Expr, message: Token | None) -> ast.Require:
+        parsed = _parse_message(self.source, message) if message is not None else None
+        return ast.Require(condition, parsed, self._span(meta))
+
+    def for_each(self, meta: Any, kw: Token, var: Token, source: ast.Expr, where: ast.Expr | None,
+                 *body: ast.Clause) -> ast.ForEach:
+        return ast.ForEach(str(var), source, where, tuple(body), self._span(meta), self._tspan(var))
+
+    def enforce(self, meta: Any, kw: Token, level: Token, override: ast.Expr | None = None) -> ast.Enforce:
+        return ast.Enforce(str(level), override, self._span(meta))
+
+    def owner(self, meta: Any, kw: Token, text: Token) -> ast.Meta:
+        return ast.Meta("owner", _unescape(self.source, text), self._span(meta))
+
+    def description(self, meta: Any, kw: Token, text: Token) -> ast.Meta:
+        return ast.Meta("description", _unescape(self.source, text), self._span(meta))
+
+    def tags(self, meta: Any, kw: Token, *items: Token | None) -> ast.Meta:
+        values = tuple(_unescape(self.source, t) for t in items if t is not None)
+        return ast.Meta("tags", values, self._span(meta))
+
+    # -- tests --
+    def given_inline(self, meta: Any, kw: Token, kind: Token, record: ast.RecordExpr) -> ast.Given:
+        return ast.Given(str(kind), None, record, self._span(meta), self._tspan(kind))
+
+    def given_file(self, meta: Any, kw: Token, kind: Token, path: Token, record: ast.RecordExpr | None) -> ast.Given:
+        return ast.Given(str(kind), _unescape(self.source, path), record, self._span(meta), self._tspan(kind))
+
+    def expect_verdict(self, meta: Any, kw: Token, verdict: Token) -> ast.Expect:
+        return ast.Expect(None, str(verdict), self._span(meta))
+
+    def expect_policy(self, meta: Any, kw: Token, dotted: list[Token], outcome: Token) -> ast.Expect:
+        name = ".".join(str(t) for t in dotted)
+        span = self._tspan(dotted[0]).to(self._tspan(dotted[-1]))
+        return ast.Expect(name, str(outcome), self._span(meta), span)
+
+    def dotted(self, meta: Any, *names: Token) -> list[Token]:
+        return list(names)
+
+    # -- expressions --
+    def quantifier(self, meta: Any, q: Token, var: Token, source: ast.Expr, predicate: ast.Expr) -> ast.Quantifier:
+        return ast.Quantifier(str(q), str(var), source, predicate, self._span(meta), self._tspan(var))
+
+    def conditional(self, meta: Any, kw: Token, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.Conditional:
+        return ast.Conditional(c, a, b, self._span(meta))
+
+    def or_(self, meta: Any, left: ast.Expr, right: ast.Expr) -> ast.Logical:
+        return ast.Logical("or", left, right, self._span(meta))
+
+    def and_(self, meta: Any, left: ast.Expr, right: ast.Expr) -> ast.Logical:
+        return ast.Logical("and", left, right, self._span(meta))
+
+    def not_(self, meta: Any, kw: Token, operand: ast.Expr) -> ast.Unary:
+        return ast.Unary("not", operand, self._span(meta))
+
+    def compare(self, meta: Any, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Compare:
+        return ast.Compare(str(op), left, right, self._span(meta))
+
+    def in_(self, meta: Any, left: ast.Expr, right: ast.Expr) -> ast.Compare:
+        return ast.Compare("in", left, right, self._span(meta))
+
+    def not_in(self, meta: Any, left: ast.Expr, right: ast.Expr) -> ast.Compare:
+        return ast.Compare("not in", left, right, self._span(meta))
+
+    def binary(self, meta: Any, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Binary:
+        return ast.Binary(str(op), left, right, self._span(meta))
+
+    def neg(self, meta: Any, kw: Token, operand: ast.Expr) -> ast.Unary:
+        return ast.Unary("-", operand, self._span(meta))
+
+    def field(self, meta: Any, obj: ast.Expr, name: Token) -> ast.Field:
+        return ast.Field(obj, str(name), self._span(meta), self._tspan(name))
+
+    def index(self, meta: Any, obj: ast.Expr, index: ast.Expr) -> ast.Index:
+        return ast.Index(obj, index, self._span(meta))
+
+    def args(self, meta: Any, *items: ast.Expr | None) -> list[ast.Expr]:
+        return [i for i in items if i is not None]
+
+    def call(self, meta: Any, callee: ast.Expr, args: list[ast.Expr] | None) -> ast.Call:
+        name, name_span = self._callee(callee)
+        return ast.Call(name, tuple(args or ()), self._span(meta), name_span)
+
+    def aggregate(self, meta: Any, callee: ast.Expr, element: ast.Expr, var: Token, source: ast.Expr,
+                  where: ast.Expr | None) -> ast.Aggregate:
+        name, name_span = self._callee(callee)
+        return ast.Aggregate(name, element, str(var), source, where, self._span(meta), name_span, self._tspan(var))
+
+    def _callee(self, callee: ast.Expr) -> tuple[str, Span]:
+        """Only named functions can be called: `f(x)` or `package.f(x)`."""
+        parts: list[str] = []
+        node = callee
+        while isinstance(node, ast.Field):
+            parts.append(node.name)
+            node = node.obj
+        if not isinstance(node, ast.Name):
+            raise ParseFailure(
+                Diagnostic(
+                    "syntax/not-callable", "only a named function, def or table can be called",
+                    Stage.SYNTAX, _expr_span(callee),
+                    help="call a function by its name, as in `kpi(c.kpi)`",
+                )
+            )
+        parts.append(node.name)
+        return ".".join(reversed(parts)), _expr_span(callee)
+
+    def paren(self, meta: Any, lpar: Token, inner: ast.Expr) -> ast.Expr:
+        return inner
+
+    def list(self, meta: Any, lsqb: Token, *items: ast.Expr | None) -> ast.ListExpr:
+        return ast.ListExpr(tuple(i for i in items if i is not None), self._span(meta))
+
+    def record(self, meta: Any, lbrace: Token, *fields: tuple[str, ast.Expr] | None) -> ast.RecordExpr:
+        return ast.RecordExpr(tuple(f for f in fields if f is not None), self._span(meta))
+
+    def record_field(self, meta: Any, key: Token, value: ast.Expr) -> tuple[str, ast.Expr]:
+        name = _unescape(self.source, key) if key.type == "STRING" else str(key)
+        return (name, value)
+
+    def name(self, meta: Any, token: Token) -> ast.Name:
+        return ast.Name(str(token), self._span(meta))
+
+    def text(self, meta: Any, token: Token) -> ast.Literal:
+        return ast.Literal(_unescape(self.source, token), "text", str(token), self._span(meta))
+
+    def true(self, meta: Any, token: Token) -> ast.Literal:
+        return ast.Literal(True, "bool", "true", self._span(meta))
+
+    def false(self, meta: Any, token: Token) -> ast.Literal:
+        return ast.Literal(False, "bool", "false", self._span(meta))
+
+    def none(self, meta: Any, token: Token) -> ast.Literal:
+        return ast.Literal(None, "none", "none", self._span(meta))
+
+    number = percent = money = date = duration = _literal
+
+
+# `def` is a Python keyword, so the alias method is registered under its grammar name here.
+setattr(_Builder, "def", _Builder.def_)
+
+
+def _expr_span(expr: ast.Expr) -> Span:
+    span = getattr(expr, "span", ast.NO_SPAN)
+    return span if isinstance(span, Span) else ast.NO_SPAN
+
+
+def _parse_message(source: Source, token: Token) -> ast.Message:
+    """Split a message into text and `{expr}` holes; `{{` and `}}` are literal braces."""
+    raw = str(token)[1:-1]
+    base = (token.start_pos or 0) + 1
+    parts: list[str | ast.Expr] = []
+    buffer: list[str] = []
+    i = 0
+
+    def fail(code: str, message: str, at: int, help: str) -> ParseFailure:
+        return ParseFailure(Diagnostic(code, message, Stage.SYNTAX, source.span(base + at, base + at + 1), help=help))
+
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            buffer.append(raw[i : i + 2])
+            i += 2
+        elif raw.startswith("{{", i) or raw.startswith("}}", i):
+            buffer.append(ch)
+            i += 2
+        elif ch == "{":
+            end = _closing_brace(raw, i)
+            if end < 0:
+                raise fail("syntax/unclosed-interpolation", "this `{` in the message is never closed", i,
+                           "close the value with `}`, or write `{{` for a literal brace")
+            if buffer:
+                parts.append(_unescape_text("".join(buffer)))
+                buffer = []
+            parts.append(_parse_hole(source, raw[i + 1 : end], base + i + 1))
+            i = end + 1
+        elif ch == "}":
+            raise fail("syntax/stray-brace", "this `}` in the message closes nothing", i,
+                       "write `}}` for a literal brace")
+        else:
+            buffer.append(ch)
+            i += 1
+    if buffer:
+        parts.append(_unescape_text("".join(buffer)))
+    return ast.Message(tuple(parts), _tok_span(source, token))
+
+
+def _unescape_text(raw: str) -> str:
+    return re.sub(r'\\(["\\nt])', lambda m: {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}[m.group(1)], raw)
+
+
+def _closing_brace(raw: str, start: int) -> int:
+    """The index of the `}` that closes the `{` at `start`, skipping nested record braces."""
+    depth = 0
+    for j in range(start, len(raw)):
+        if raw[j] == "{":
+            depth += 1
+        elif raw[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _parse_hole(source: Source, inner: str, offset: int) -> ast.Expr:
+    """Parse the expression of a `{…}` hole at its true position in the file."""
+    # `\"` inside a hole is a quote; a space keeps every later column where it was.
+    padded = " " * offset + inner.replace('\\"', ' "')
+    try:
+        tree = _lark().parse(padded, start="expr")
+    except UnexpectedInput as error:
+        raise ParseFailure(_syntax_diagnostic(error, Source(source.name, source.text[:offset] + padded[offset:]))) from None
+    try:
+        result: ast.Expr = _Builder(source).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, ParseFailure):
+            raise error.orig_exc from None
+        raise
+    return result
+
+
+def parse_file(path: Path) -> ast.Module:
+    """Read and parse one `.rev` file."""
+    return parse_module(path.read_text(encoding="utf-8"), str(path))
+
+
+__all__ = ["ParseFailure", "parse_expression", "parse_file", "parse_module"]
