@@ -495,7 +495,8 @@ def _parse_hole(source: Source, inner: str, offset: int) -> ast.Expr:
     try:
         tree = _lark().parse(padded, start="expr")
     except UnexpectedInput as error:
-        raise ParseFailure(_syntax_diagnostic(error, Source(source.name, source.text[:offset] + padded[offset:]))) from None
+        shifted = Source(source.name, source.text[:offset] + padded[offset:])
+        raise ParseFailure(_syntax_diagnostic(error, shifted)) from None
     try:
         result: ast.Expr = _Builder(source).transform(tree)
     except VisitError as error:

@@ -90,7 +90,7 @@ def is_numeric(t: Type) -> bool:
 
 def compatible(a: Type, b: Type) -> bool:
     """Whether values of `a` and `b` may be compared with `==` (LANGUAGE.md §3)."""
-    if a == ANY or b == ANY or a == NONE or b == NONE:
+    if a in (ANY, NONE) or b in (ANY, NONE):
         return True
     if is_numeric(a) and is_numeric(b):
         return True
