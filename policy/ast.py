@@ -6,8 +6,8 @@ positions move. Nothing here refers to Lark: the parser is the only module that 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from policy.source import Span
@@ -391,6 +391,28 @@ class Module:
         return tuple(d for d in self.decls if isinstance(d, Use))
 
 
-def literal_decimal(value: Decimal | int | str) -> Decimal:
-    """A Decimal from a literal's value, for building nodes in code and tests."""
-    return value if isinstance(value, Decimal) else Decimal(value)
+def children(node: object) -> list[Any]:
+    """The direct sub-nodes of a node, in source order (expressions, clauses, rows, parts)."""
+    found: list[Any] = []
+    for name in getattr(node, "__dataclass_fields__", {}):
+        if name.endswith("span") or name == "text":
+            continue
+        _collect(getattr(node, name), found)
+    return found
+
+
+def _collect(value: Any, found: list[Any]) -> None:
+    if isinstance(value, Expr | Clause | TableRow | Message | Given | Expect | Decl):
+        found.append(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            _collect(item, found)
+
+
+def walk(node: object) -> Iterator[Any]:
+    """Every node below and including `node`, depth first, in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))

@@ -24,6 +24,7 @@ from policy.source import Source, Span
 from policy.syntax_errors import describe_unexpected_token
 
 MAX_SYNTAX_ERRORS = 50
+MAX_NESTING = 100
 _DECL_START = re.compile(r"^[ \t]*(package|use|param|def|table|policy|test)\b", re.M)
 
 
@@ -55,6 +56,9 @@ def parse_module(text: str, file: str = "<input>") -> ast.Module:
     if diagnostics:
         raise DiagnosticError(diagnostics)
     assert tree is not None
+    too_deep = _too_deep(tree, source)
+    if too_deep is not None:
+        raise DiagnosticError([too_deep])
     try:
         decls = tuple(_Builder(source).transform(tree).children)
     except VisitError as error:  # a ParseFailure raised inside the transformer
@@ -73,6 +77,9 @@ def parse_expression(text: str, file: str = "<expr>") -> ast.Expr:
         tree = _lark().parse(text, start="expr")
     except UnexpectedInput as error:
         raise DiagnosticError([_syntax_diagnostic(error, source)]) from None
+    too_deep = _too_deep(tree, source)
+    if too_deep is not None:
+        raise DiagnosticError([too_deep])
     try:
         result: ast.Expr = _Builder(source).transform(tree)
     except VisitError as error:
@@ -451,14 +458,15 @@ def _parse_message(source: Source, token: Token) -> ast.Message:
             buffer.append(ch)
             i += 2
         elif ch == "{":
-            end = _closing_brace(raw, i)
-            if end < 0:
+            hole = _read_hole(raw, i)
+            if hole is None:
                 raise fail("syntax/unclosed-interpolation", "this `{` in the message is never closed", i,
                            "close the value with `}`, or write `{{` for a literal brace")
+            end, inner, offsets = hole
             if buffer:
                 parts.append(_unescape_text("".join(buffer)))
                 buffer = []
-            parts.append(_parse_hole(source, raw[i + 1 : end], base + i + 1))
+            parts.append(_parse_hole(source, inner, [base + o for o in offsets]))
             i = end + 1
         elif ch == "}":
             raise fail("syntax/stray-brace", "this `}` in the message closes nothing", i,
@@ -471,39 +479,92 @@ def _parse_message(source: Source, token: Token) -> ast.Message:
     return ast.Message(tuple(parts), _tok_span(source, token))
 
 
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
 def _unescape_text(raw: str) -> str:
-    return re.sub(r'\\(["\\nt])', lambda m: {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}[m.group(1)], raw)
+    return re.sub(r'\\(["\\nt])', lambda m: _ESCAPES[m.group(1)], raw)
 
 
-def _closing_brace(raw: str, start: int) -> int:
-    """The index of the `}` that closes the `{` at `start`, skipping nested record braces."""
-    depth = 0
-    for j in range(start, len(raw)):
-        if raw[j] == "{":
-            depth += 1
-        elif raw[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
+def _read_hole(raw: str, start: int) -> tuple[int, str, list[int]] | None:
+    """The `{…}` hole opening at `start`: the index of its closing `}`, its text with the
+    message's escapes undone (`{lower(\\"AE\\")}` holds `lower("AE")`), and where in `raw`
+    each character of that text came from, plus the closing brace. Braces inside the hole's
+    records and strings do not close it."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    depth, quoted, escaped = 0, False, False
+    i = start + 1
+    while i < len(raw):
+        ch, width = raw[i], 1
+        if ch == "\\" and raw[i + 1 : i + 2] in _ESCAPES:
+            ch, width = _ESCAPES[raw[i + 1]], 2
+        if not quoted and ch == "}" and depth == 0:
+            return i, "".join(chars), [*offsets, i]
+        if not quoted and ch in "{}":
+            depth += 1 if ch == "{" else -1
+        elif ch == '"' and not escaped:
+            quoted = not quoted
+        escaped = quoted and ch == "\\" and not escaped
+        chars.append(ch)
+        offsets.append(i)
+        i += width
+    return None
 
 
-def _parse_hole(source: Source, inner: str, offset: int) -> ast.Expr:
-    """Parse the expression of a `{…}` hole at its true position in the file."""
-    # `\"` inside a hole is a quote; a space keeps every later column where it was.
-    padded = " " * offset + inner.replace('\\"', ' "')
+class _HoleSource(Source):
+    """The text of a message hole, whose offsets map back to the file: a hole's text is shorter
+    than its spelling in the file by one character per escape, so positions are translated."""
+
+    _outer: Source
+    _offsets: list[int]
+
+    def __init__(self, outer: Source, text: str, offsets: list[int]) -> None:
+        super().__init__(outer.name, text)
+        object.__setattr__(self, "_outer", outer)
+        object.__setattr__(self, "_offsets", offsets)
+
+    def span(self, start: int, end: int) -> Span:
+        last = len(self._offsets) - 1
+        begin = min(max(start, 0), last)
+        return self._outer.span(self._offsets[begin], self._offsets[min(max(end, begin), last)])
+
+
+def _parse_hole(source: Source, inner: str, offsets: list[int]) -> ast.Expr:
+    """Parse the expression of a `{…}` hole, locating its nodes at their true place in the file."""
+    hole = _HoleSource(source, inner, offsets)
     try:
-        tree = _lark().parse(padded, start="expr")
+        tree = _lark().parse(inner, start="expr")
     except UnexpectedInput as error:
-        shifted = Source(source.name, source.text[:offset] + padded[offset:])
-        raise ParseFailure(_syntax_diagnostic(error, shifted)) from None
+        raise ParseFailure(_syntax_diagnostic(error, hole)) from None
+    too_deep = _too_deep(tree, hole)
+    if too_deep is not None:
+        raise ParseFailure(too_deep)
     try:
-        result: ast.Expr = _Builder(source).transform(tree)
+        result: ast.Expr = _Builder(hole).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, ParseFailure):
             raise error.orig_exc from None
         raise
     return result
+
+
+def _too_deep(tree: Tree, source: Source) -> Diagnostic | None:
+    """A diagnostic when the tree nests deeper than MAX_NESTING, else None. The passes after the
+    parser recurse over the tree; without a limit, a pathological file exhausts Python's stack
+    (a RecursionError rather than a diagnostic). Walked with an explicit stack for that reason."""
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            span = source.span(0, 0) if meta.empty else source.span(meta.start_pos, meta.end_pos)
+            return Diagnostic(
+                "syntax/too-deep", f"this is nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
+                help="name parts of the expression with `let`, `param` or `def`",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
 
 
 def parse_file(path: Path) -> ast.Module:

@@ -88,7 +88,8 @@ def describe_unexpected_token(error: UnexpectedToken, source: Source, lark: Lark
         code = "syntax/unclosed-block"
     else:
         shown = ", ".join(expected[:_MAX_LISTED]) + (", …" if len(expected) > _MAX_LISTED else "")
-        message = f"unexpected {_found(token)}; expected {shown}"
+        found = "end of the file" if token.type == "$END" else _found(token)
+        message = f"unexpected {found}; expected {shown}"
         help = _token_help(token)
         code = "syntax/unexpected-end" if token.type == "$END" else "syntax/unexpected-token"
     return Diagnostic(code, message, Stage.SYNTAX, span, help=help)

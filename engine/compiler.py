@@ -1,0 +1,356 @@
+"""Checked AST → Python: each policy, def and table becomes a Python function, compiled once.
+
+Like Jinja2 with templates, the compiler writes Python source from the AST alone and compiles
+it with `compile()`. The generated code can reach only `engine.runtime.RUNTIME_NAMES` and a
+pool of constants: no builtins, no imports, no author text except as `repr()` literals, and
+identifiers only from the grammar's `NAME` pattern, prefixed. Checks run as plain booleans;
+what a failing check needs (message, values, who may override) is computed afterwards by
+the interpreter, so the hot path does no formatting at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from engine.runtime import RECOVERABLE, RUNTIME_NAMES, EvalContext
+from policy import ast
+from policy import types as T
+from policy.checker import CheckedPolicy, CheckedSet
+from policy.values import Duration, Money
+
+PolicyFunction = Callable[[EvalContext, Any, list[Any]], bool]
+_BOOLEAN_NODES = (ast.Compare, ast.Logical, ast.Quantifier)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A place in a policy that can produce a finding: a check, or a clause that can fail to evaluate."""
+
+    kind: str  # require | let | for_each | where | when
+    node: Any
+    names: tuple[str, ...]
+    """The local names in scope there, in the order the compiled code passes their values."""
+
+
+@dataclass
+class CompiledPolicy:
+    """One policy ready to run: its function, its sites, and what it needs to explain findings."""
+
+    checked: CheckedPolicy
+    function: PolicyFunction
+    sites: list[Site]
+
+
+@dataclass
+class CompiledSet:
+    """Every policy of a set, compiled, with the generated source kept for inspection."""
+
+    checked: CheckedSet
+    policies: list[CompiledPolicy]
+    source: str
+    namespace: dict[str, Any] = field(repr=False)
+
+
+class _Names:
+    """Mangles ids to Python identifiers and pools constants."""
+
+    def __init__(self) -> None:
+        self.constants: dict[str, Any] = {}
+        self.functions: dict[str, str] = {}
+        self._counter = itertools.count()
+
+    def constant(self, value: Any) -> str:
+        name = f"_k{next(self._counter)}"
+        self.constants[name] = value
+        return name
+
+    def function(self, prefix: str, symbol_id: str) -> str:
+        key = f"{prefix}:{symbol_id}"
+        if key not in self.functions:
+            self.functions[key] = f"_{prefix}{next(self._counter)}_{symbol_id.replace('.', '__')}"
+        return self.functions[key]
+
+
+class ExprCompiler:
+    """One `visit_<Node>` per expression kind, each returning a Python expression string."""
+
+    def __init__(self, checked: CheckedSet, names: _Names) -> None:
+        self.checked = checked
+        self.names = names
+
+    def expr(self, node: ast.Expr) -> str:
+        method: Callable[[Any], str] = getattr(self, f"visit_{node.kind}")
+        return method(node)
+
+    def condition(self, node: ast.Expr) -> str:
+        """A boolean position: values read from a document are checked to really be true/false."""
+        code = self.expr(node)
+        if isinstance(node, _BOOLEAN_NODES) or (isinstance(node, ast.Unary) and node.op == "not"):
+            return code
+        if isinstance(node, ast.Literal):
+            return code
+        return f"_truth({code})"
+
+    def visit_Literal(self, node: ast.Literal) -> str:
+        value = node.value
+        if value is None or isinstance(value, bool):
+            return repr(value)
+        if isinstance(value, str):
+            return repr(value)
+        if isinstance(value, Decimal | Money | dt.date | Duration):
+            return self.names.constant(value)
+        raise TypeError(f"unexpected literal {value!r}")
+
+    def visit_Name(self, node: ast.Name) -> str:
+        resolution = self.checked.resolution(node)
+        kind = resolution.kind if resolution else "local"
+        if kind == "local":
+            return f"v_{node.name}"
+        if kind == "charter":
+            return "ctx.charter"
+        if kind == "today":
+            return "ctx.today"
+        assert resolution is not None
+        return f"{self.names.function('p', resolution.target)}(ctx)"
+
+    def visit_Field(self, node: ast.Field) -> str:
+        resolution = self.checked.resolution(node)
+        if resolution is not None and resolution.kind == "param":
+            return f"{self.names.function('p', resolution.target)}(ctx)"
+        base = self.checked.type_of(node.obj)
+        obj = self.expr(node.obj)
+        if isinstance(base, T.RecordType) and not base.open and node.name in base.fields:
+            return f"{obj}[{node.name!r}]"
+        return f"_field({obj}, {node.name!r})"
+
+    def visit_Index(self, node: ast.Index) -> str:
+        return f"_index({self.expr(node.obj)}, {self.expr(node.index)})"
+
+    def visit_Call(self, node: ast.Call) -> str:
+        resolution = self.checked.resolution(node)
+        assert resolution is not None, f"unresolved call `{node.name}`"
+        args = [self.expr(a) for a in node.args]
+        if resolution.kind == "builtin":
+            return self._builtin(resolution.target, args)
+        prefix = "d" if resolution.kind == "def" else "t"
+        return f"{self.names.function(prefix, resolution.target)}(ctx{''.join(', ' + a for a in args)})"
+
+    def _builtin(self, name: str, args: list[str]) -> str:
+        if name == "count":
+            return f"_count_list(_iterate(ctx, {args[0]}))"
+        if name in ("sum", "min", "max", "avg"):
+            function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[name]
+            return f"{function}(_iterate(ctx, _as_list({args[0]}, {name!r})))"
+        if name in ("kpi", "person"):
+            return f"_fn_{name}(ctx, {args[0]})"
+        return f"_fn_{name}({', '.join(args)})"
+
+    def visit_Aggregate(self, node: ast.Aggregate) -> str:
+        source = f"_iterate(ctx, {self.expr(node.source)})"
+        where = f" if {self.condition(node.where)}" if node.where is not None else ""
+        var = f"v_{node.var}"
+        if node.func == "count":
+            if not where:
+                return f"_count_list({source})"
+            return f"_count(1 for {var} in {source}{where})"
+        function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[node.func]
+        return f"{function}({self.expr(node.element)} for {var} in {source}{where})"
+
+    def visit_Unary(self, node: ast.Unary) -> str:
+        if node.op == "not":
+            return f"(not {self.condition(node.operand)})"
+        return f"(-{self.expr(node.operand)})"
+
+    def visit_Binary(self, node: ast.Binary) -> str:
+        return f"({self.expr(node.left)} {node.op} {self.expr(node.right)})"
+
+    def visit_Compare(self, node: ast.Compare) -> str:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if node.op in ("<", "<=", ">", ">="):
+            return f"({left} {node.op} {right})"
+        return f"({left} {node.op} {right})"
+
+    def visit_Logical(self, node: ast.Logical) -> str:
+        return f"({self.condition(node.left)} {node.op} {self.condition(node.right)})"
+
+    def visit_Quantifier(self, node: ast.Quantifier) -> str:
+        source = f"_iterate(ctx, {self.expr(node.source)})"
+        predicate = self.condition(node.predicate)
+        var = f"v_{node.var}"
+        if node.quantifier == "any":
+            return f"_any({predicate} for {var} in {source})"
+        if node.quantifier == "all":
+            return f"_all({predicate} for {var} in {source})"
+        return f"(not _any({predicate} for {var} in {source}))"
+
+    def visit_Conditional(self, node: ast.Conditional) -> str:
+        return f"({self.expr(node.then)} if {self.condition(node.condition)} else {self.expr(node.otherwise)})"
+
+    def visit_ListExpr(self, node: ast.ListExpr) -> str:
+        return "[" + ", ".join(self.expr(i) for i in node.items) + "]"
+
+    def visit_RecordExpr(self, node: ast.RecordExpr) -> str:
+        return "{" + ", ".join(f"{k!r}: {self.expr(v)}" for k, v in node.fields) + "}"
+
+
+class _Writer:
+    """Indented Python source."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+
+def _path(depth: int) -> str:
+    """The JSON Pointer of the innermost `for each` item that lives in the document."""
+    if depth == 0:
+        return '""'
+    return f'(b{depth} + "/" + _str(i{depth}) if b{depth} is not None else {_path(depth - 1)})'
+
+
+class PolicyCompiler:
+    """Writes the function of one policy; each check records (site, path, error, scope) when it fails."""
+
+    def __init__(self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer) -> None:
+        self.exprs = exprs
+        self.policy = policy
+        self.out = out
+        self.sites: list[Site] = []
+
+    def _site(self, kind: str, node: Any, names: list[str]) -> int:
+        self.sites.append(Site(kind, node, tuple(names)))
+        return len(self.sites) - 1
+
+    def _record(self, depth: int, site: int, names: list[str], error: str) -> str:
+        scope = "(" + "".join(f"v_{n}, " for n in names) + ")"
+        return f"out.append(({site}, {_path(self.loop_depth)}, {error}, {scope}))"
+
+    def write(self, function_name: str) -> None:
+        w, alias = self.out, self.policy.alias
+        w.line(0, f"def {function_name}(ctx, doc, out):")
+        w.line(1, f"v_{alias} = doc")
+        self.loop_depth = 0
+        if self.policy.whens:
+            site = self._site("when", self.policy.whens, [alias])
+            w.line(1, "try:")
+            for condition in self.policy.whens:
+                w.line(2, f"if not {self.exprs.condition(condition)}:")
+                w.line(3, "return False")
+            w.line(1, "except _RECOVERABLE as e:")
+            w.line(2, self._record(2, site, [alias], "e"))
+            w.line(2, "return True")
+        self.block(self.policy.body, 1, [alias], "return True")
+        w.line(1, "return True")
+
+    def block(self, clauses: tuple[ast.Clause, ...], depth: int, names: list[str], abort: str) -> None:
+        names = list(names)
+        for clause in clauses:
+            method = getattr(self, f"clause_{clause.kind}", None)
+            if method is not None:
+                names = method(clause, depth, names, abort)
+
+    def clause_Let(self, clause: ast.Let, depth: int, names: list[str], abort: str) -> list[str]:
+        w = self.out
+        site = self._site("let", clause, names)
+        w.line(depth, "try:")
+        w.line(depth + 1, f"v_{clause.name} = {self.exprs.expr(clause.value)}")
+        w.line(depth, "except _RECOVERABLE as e:")
+        w.line(depth + 1, self._record(depth + 1, site, names, "e"))
+        w.line(depth + 1, abort)
+        return [*names, clause.name]
+
+    def clause_Require(self, clause: ast.Require, depth: int, names: list[str], abort: str) -> list[str]:
+        w = self.out
+        site = self._site("require", clause, names)
+        w.line(depth, "try:")
+        w.line(depth + 1, f"if not {self.exprs.condition(clause.condition)}:")
+        w.line(depth + 2, self._record(depth + 2, site, names, "None"))
+        w.line(depth, "except _RECOVERABLE as e:")
+        w.line(depth + 1, self._record(depth + 1, site, names, "e"))
+        return names
+
+    def clause_ForEach(self, clause: ast.ForEach, depth: int, names: list[str], abort: str) -> list[str]:
+        w = self.out
+        site = self._site("for_each", clause, names)
+        level = self.loop_depth + 1
+        w.line(depth, "try:")
+        w.line(depth + 1, f"s{level} = _iterate(ctx, {self.exprs.expr(clause.source)})")
+        w.line(depth, "except _RECOVERABLE as e:")
+        w.line(depth + 1, self._record(depth + 1, site, names, "e"))
+        w.line(depth + 1, abort)
+        w.line(depth, f"b{level} = s{level}.pointer if _isinstance(s{level}, _DocList) else None")
+        w.line(depth, f"for i{level}, v_{clause.var} in _enumerate(s{level}):")
+        inner = [*names, clause.var]
+        self.loop_depth = level
+        if clause.where is not None:
+            where_site = self._site("where", clause, inner)
+            w.line(depth + 1, "try:")
+            w.line(depth + 2, f"if not {self.exprs.condition(clause.where)}:")
+            w.line(depth + 3, "continue")
+            w.line(depth + 1, "except _RECOVERABLE as e:")
+            w.line(depth + 2, self._record(depth + 2, where_site, inner, "e"))
+            w.line(depth + 2, "continue")
+        self.block(clause.body, depth + 1, inner, "continue")
+        w.line(depth + 1, "pass")
+        self.loop_depth = level - 1
+        return names
+
+
+def _write_def(exprs: ExprCompiler, name: str, decl: ast.Def, w: _Writer) -> None:
+    params = "".join(f", v_{p}" for p in decl.params)
+    w.line(0, f"def {name}(ctx{params}):")
+    w.line(1, f"return {exprs.expr(decl.body)}")
+
+
+def _write_table(exprs: ExprCompiler, name: str, decl: ast.Table, w: _Writer) -> None:
+    params = "".join(f", v_{p}" for p in decl.params)
+    w.line(0, f"def {name}(ctx{params}):")
+    for row in decl.rows:
+        w.line(1, f"if {exprs.condition(row.condition)}:")
+        w.line(2, f"return {exprs.expr(row.value)}")
+    if decl.otherwise is not None:
+        w.line(1, f"return {exprs.expr(decl.otherwise)}")
+    else:
+        w.line(1, f"return _no_row({decl.name!r})")
+
+
+def _write_param(exprs: ExprCompiler, name: str, decl: ast.Param, w: _Writer) -> None:
+    """A param is computed once per evaluation and kept on the context."""
+    key = repr(name)
+    w.line(0, f"def {name}(ctx):")
+    w.line(1, "cache = ctx.params")
+    w.line(1, f"if {key} not in cache:")
+    w.line(2, f"cache[{key}] = {exprs.expr(decl.value)}")
+    w.line(1, f"return cache[{key}]")
+
+
+def compile_checked(checked: CheckedSet) -> CompiledSet:
+    """Compile every policy, def, table and param of a checked set into one Python module."""
+    names = _Names()
+    exprs = ExprCompiler(checked, names)
+    body = _Writer()
+    compiled: list[tuple[CheckedPolicy, str, list[Site]]] = []
+    for index, policy in enumerate(checked.policies):
+        function_name = f"_policy{index}_{policy.id.replace('.', '__')}"
+        writer = PolicyCompiler(exprs, policy, body)
+        writer.write(function_name)
+        compiled.append((policy, function_name, writer.sites))
+    for symbol in checked.symbols.values():
+        prefix = {"def": "d", "table": "t", "param": "p"}[symbol.kind]
+        function = names.function(prefix, symbol.id)
+        {"def": _write_def, "table": _write_table, "param": _write_param}[symbol.kind](
+            exprs, function, symbol.decl, body  # type: ignore[arg-type]
+        )
+    source = "\n".join(body.lines) + "\n"
+    namespace: dict[str, Any] = {"__builtins__": {}, **RUNTIME_NAMES, **names.constants}
+    namespace["_RECOVERABLE"] = RECOVERABLE
+    exec(compile(source, "<revgate policies>", "exec"), namespace)
+    policies = [CompiledPolicy(p, namespace[fn], sites) for p, fn, sites in compiled]
+    return CompiledSet(checked, policies, source, namespace)

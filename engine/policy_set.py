@@ -1,0 +1,204 @@
+"""A compiled policy set: prepare once (parse, check, compile, cache by content hash), evaluate many.
+
+`compile_policy_set` is what the CLI and the service call; `PolicySet.evaluate` turns one
+document into a `Decision`. Evaluation fails closed: anything that goes wrong inside a policy
+becomes an `error` finding of that policy, never an exception out of `evaluate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.compiler import CompiledPolicy, CompiledSet, Site, compile_checked
+from engine.decision import Decision, Finding
+from engine.explain import Explainer
+from engine.interpreter import Interpreter
+from engine.overrides import Override, apply_overrides, document_parties, path_parties
+from engine.runtime import DECIMAL_CONTEXT, DEFAULT_MAX_STEPS, EvalContext, StepBudgetExceeded
+from policy.checker import CheckedPolicy, CheckedSet
+from policy.documents import LoadedDocument
+from policy.policy_set import check_files, content_hash, read_policy_dir
+
+_CACHE_SIZE = 32
+_cache: OrderedDict[str, PolicySet] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+class PolicySet:
+    """A checked and compiled policy set, identified by the sha256 of its files."""
+
+    def __init__(self, files: Mapping[str, str], checked: CheckedSet, compiled: CompiledSet, sha256: str) -> None:
+        self.files = dict(files)
+        self.checked = checked
+        self.compiled = compiled
+        self.sha256 = sha256
+        self.policy_ids = [p.id for p in checked.policies]
+        self._by_kind: dict[str, list[CompiledPolicy]] = {}
+        for policy in compiled.policies:
+            self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
+
+    @property
+    def policies(self) -> list[CheckedPolicy]:
+        return self.checked.policies
+
+    def policies_for(self, kind: str) -> list[CompiledPolicy]:
+        return self._by_kind.get(kind, [])
+
+    def evaluate(
+        self,
+        document: LoadedDocument,
+        *,
+        charter: LoadedDocument | None,
+        date: dt.date,
+        overrides: Sequence[Override] = (),
+        submitted_by: str | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+    ) -> Decision:
+        """Evaluate every policy on the document's kind; the charter is the document when it is one."""
+        value = document.value
+        charter_value = value if document.kind == "charter" else context_value(charter)
+        ctx = EvalContext(charter_value, date, max_steps)
+        findings: list[Finding] = []
+        outcomes: dict[str, str] = {}
+        explainer: Explainer | None = None
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            for policy in self.policies_for(document.kind):
+                raw = _run(policy, ctx, value)
+                if raw is None:
+                    outcomes[policy.checked.id] = "skip"
+                    continue
+                if raw:
+                    explainer = explainer or Explainer(self.checked, Interpreter(self.checked, ctx))
+                    made = [_finding(explainer, policy, *record) for record in raw]
+                    findings.extend(made)
+                    outcomes[policy.checked.id] = "error" if any(f.outcome == "error" for f in made) else "fail"
+                else:
+                    outcomes[policy.checked.id] = "pass"
+        decision = Decision(
+            document=document.source, kind=document.kind, id=document.id, date=date, findings=findings,
+            policies=outcomes, policy_set_sha256=self.sha256,
+            charter_ref=_charter_ref(charter_value),
+            parties=document_parties(document.kind, value),
+            path_parties={f.path: path_parties(value, f.path) for f in findings},
+        )
+        apply_overrides(decision, overrides, submitted_by)
+        return decision
+
+
+_context_cache: OrderedDict[int, tuple[LoadedDocument, dict[str, Any]]] = OrderedDict()
+
+
+def context_value(charter: LoadedDocument | None) -> dict[str, Any] | None:
+    """The charter as context: its lists are plain lists, so findings never point into it.
+
+    Only the document being checked gives findings a path; a `for each` over
+    `charter.shared_kpis` inside a budget policy keeps the budget path. Converted once per
+    charter and kept while the charter is in use.
+    """
+    if charter is None:
+        return None
+    key = id(charter)
+    with _cache_lock:
+        hit = _context_cache.get(key)
+        if hit is not None and hit[0] is charter:
+            return hit[1]
+    converted = _plain(charter.value, {})
+    with _cache_lock:
+        _context_cache[key] = (charter, converted)
+        while len(_context_cache) > _CACHE_SIZE:
+            _context_cache.popitem(last=False)
+    return converted
+
+
+def _plain(value: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(value, dict | list):
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, dict):
+            copy: Any = {}
+            memo[id(value)] = copy
+            copy.update({k: _plain(v, memo) for k, v in value.items()})
+        else:
+            copy = []
+            memo[id(value)] = copy
+            copy.extend(_plain(v, memo) for v in value)
+        return copy
+    return value
+
+
+def _run(policy: CompiledPolicy, ctx: EvalContext, value: Any) -> list[Any] | None:
+    """Run one compiled policy: None when not applicable, else its raw failure records."""
+    out: list[Any] = []
+    ctx.steps = 0
+    try:
+        ran = policy.function(ctx, value, out)
+    except StepBudgetExceeded as stop:
+        return [(-1, "", stop, ())]
+    except Exception as bug:
+        return [(-1, "", bug, ())]
+    return out if ran else None
+
+
+def _finding(explainer: Explainer, policy: CompiledPolicy, site_index: int, path: str, error: BaseException | None,
+             scope: tuple[Any, ...]) -> Finding:
+    checked = policy.checked
+    site = policy.sites[site_index] if site_index >= 0 else Site("policy", checked.node, ())
+    env = dict(zip(site.names, scope, strict=True))
+    node = site.node
+    span = getattr(node, "span", None) or (node[0].span if isinstance(node, tuple) and node else checked.node.span)
+    code = None
+    if error is None:
+        message = explainer.message(node, env)
+        values = explainer.values(node.condition, env)
+        outcome = "fail"
+    else:
+        outcome = "error"
+        values = {}
+        if site_index < 0:
+            code = getattr(error, "code", "eval/internal")
+            message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
+        else:
+            code, message = explainer.error(node, env, error)
+    override_by = explainer.override_by(checked.override_by, env) if checked.enforcement == "soft" else None
+    return Finding(
+        policy=checked.id, title=checked.title, outcome=outcome, enforcement=checked.enforcement,
+        message=message, path=path, values=values,
+        source={"file": checked.file, "line": span.line, "column": span.column},
+        override_by=override_by, code=code,
+    )
+
+
+def _charter_ref(charter: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if charter is None:
+        return None
+    return {"id": charter.get("id"), "version": charter.get("version")}
+
+
+def compile_policy_set(files: Mapping[str, str], prefix: str = "") -> PolicySet:
+    """Parse, check and compile `{name: source}`; cached by content hash. Raises DiagnosticError."""
+    sha256 = content_hash(files)
+    key = f"{prefix}\0{sha256}"
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    checked = check_files(files, prefix)
+    policy_set = PolicySet(files, checked, compile_checked(checked), sha256)
+    with _cache_lock:
+        _cache[key] = policy_set
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return policy_set
+
+
+def load_policy_dir(root: Path) -> PolicySet:
+    """Every `.rev` file under `root`, compiled; diagnostics name files as `root/relative`."""
+    prefix = "" if str(root) in ("", ".") else f"{root.as_posix().rstrip('/')}/"
+    return compile_policy_set(read_policy_dir(root), prefix)

@@ -1,0 +1,281 @@
+"""The only functions compiled policies may call, and the evaluation context they run in.
+
+Compiled code gets exactly the names in `RUNTIME_NAMES` as its globals (no builtins): no I/O,
+no imports, no attribute tricks. The interpreter (`engine/interpreter.py`) uses the same
+functions, so both views of a policy share one definition of every built-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from policy.values import DocList, Money, ValueProblem
+
+ZERO = Decimal(0)
+DEFAULT_MAX_STEPS = 1_000_000
+DECIMAL_CONTEXT = decimal.Context(
+    prec=34, rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+"""One fixed context (IEEE decimal128 precision) so every evaluation computes the same digits."""
+
+
+class EvalError(Exception):
+    """A rule that cannot be evaluated: it becomes a finding of outcome `error` (fail closed)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class StepBudgetExceeded(Exception):
+    """The evaluation ran longer than its step budget allows.
+
+    Not an `EvalError`: compiled checks catch those one by one, while this one must stop the
+    whole policy at once, which then reports a single `error` finding.
+    """
+
+    code = "eval/step-budget"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class EvalContext:
+    """What one evaluation sees besides the document: the charter, the date, the step budget."""
+
+    __slots__ = ("charter", "kpis", "max_steps", "params", "people", "steps", "today")
+
+    def __init__(self, charter: Mapping[str, Any] | None, today: dt.date, max_steps: int = DEFAULT_MAX_STEPS):
+        self.charter = charter
+        self.today = today
+        self.steps = 0
+        self.max_steps = max_steps
+        self.params: dict[str, Any] = {}
+        self.kpis = _index(charter, "kpis", "id")
+        self.people = _index(charter, "people", "email")
+
+
+def _index(charter: Mapping[str, Any] | None, key: str, by: str) -> dict[str, Any]:
+    if not charter:
+        return {}
+    records = charter.get(key) or []
+    return {r[by]: r for r in records if isinstance(r, Mapping) and by in r}
+
+
+def iterate(ctx: EvalContext, items: Any) -> list[Any]:
+    """A list to loop over; spends one step per item so nested loops stay bounded."""
+    if not isinstance(items, list):
+        raise EvalError("eval/not-a-list", f"expected a list to go through, got {describe(items)}")
+    ctx.steps += len(items)
+    if ctx.steps > ctx.max_steps:
+        raise StepBudgetExceeded(
+            f"evaluation stopped after {ctx.max_steps:,} steps; the policy does too much work"
+        )
+    return items
+
+
+def describe(value: Any) -> str:
+    """A value's kind in words, for error messages."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, Decimal):
+        return "a number"
+    if isinstance(value, Money):
+        return "money"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a record"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "a value"
+
+
+def truth(value: Any) -> bool:
+    """A value in a condition must really be true or false; a missing one is an error, not false."""
+    if value is True or value is False:
+        return value
+    raise EvalError("eval/none" if value is None else "eval/not-a-condition",
+                    f"expected true or false, got {describe(value)}")
+
+
+# ---- aggregates --------------------------------------------------------------------------------
+
+
+def total(items: Iterable[Any]) -> Any:
+    """`sum`: 0 for nothing; money adds with currency checks."""
+    result: Any = ZERO
+    for item in items:
+        if item is None:
+            raise EvalError("eval/none", "cannot add `none`: a value is missing")
+        result = item if result is ZERO else result + item
+    return result
+
+
+def count(items: Iterable[Any]) -> Decimal:
+    """`count` of a generator."""
+    n = 0
+    for _ in items:
+        n += 1
+    return Decimal(n)
+
+
+def count_list(items: Any) -> Decimal:
+    """`count(XS)` on a list directly."""
+    if not isinstance(items, list):
+        raise EvalError("eval/not-a-list", f"cannot count {describe(items)}")
+    return Decimal(len(items))
+
+
+def _nonempty(func: str, items: Iterable[Any]) -> list[Any]:
+    values = list(items)
+    if not values:
+        raise EvalError("eval/empty-aggregate", f"`{func}` of nothing: no item matched")
+    if any(v is None for v in values):
+        raise EvalError("eval/none", f"cannot take the {func} of `none`: a value is missing")
+    return values
+
+
+def minimum(items: Iterable[Any]) -> Any:
+    return min(_nonempty("min", items))
+
+
+def maximum(items: Iterable[Any]) -> Any:
+    return max(_nonempty("max", items))
+
+
+def average(items: Iterable[Any]) -> Any:
+    values = _nonempty("avg", items)
+    return total(values) / Decimal(len(values))
+
+
+def as_list(items: Any, func: str) -> list[Any]:
+    """`sum(XS)`, `min(XS)`… on a list directly."""
+    if not isinstance(items, list):
+        raise EvalError("eval/not-a-list", f"`{func}` needs a list, got {describe(items)}")
+    return items
+
+
+# ---- built-in functions ------------------------------------------------------------------------
+
+
+def kpi(ctx: EvalContext, kpi_id: Any) -> Any:
+    """The charter's KPI record with this id, or none."""
+    return ctx.kpis.get(kpi_id) if isinstance(kpi_id, str) else None
+
+
+def person(ctx: EvalContext, email: Any) -> Any:
+    """The charter's person with this e-mail, or none."""
+    return ctx.people.get(email) if isinstance(email, str) else None
+
+
+def length(value: Any) -> Decimal:
+    if isinstance(value, str | list):
+        return Decimal(len(value))
+    raise EvalError("eval/none" if value is None else "eval/bad-argument", f"`length` of {describe(value)}")
+
+
+def lower(value: Any) -> str:
+    return _text(value, "lower").lower()
+
+
+def upper(value: Any) -> str:
+    return _text(value, "upper").upper()
+
+
+def _text(value: Any, func: str) -> str:
+    if not isinstance(value, str):
+        raise EvalError("eval/none" if value is None else "eval/bad-argument", f"`{func}` of {describe(value)}")
+    return value
+
+
+def absolute(value: Any) -> Any:
+    if value is None:
+        raise EvalError("eval/none", "`abs` of none: a value is missing")
+    return abs(value)
+
+
+def round_to(value: Any, digits: Any) -> Any:
+    """Round half-even to `digits` places (money keeps its currency)."""
+    if value is None or digits is None:
+        raise EvalError("eval/none", "`round` of none: a value is missing")
+    if digits != digits.to_integral_value():
+        raise EvalError("eval/bad-argument", "`round` takes a whole number of digits")
+    exponent = Decimal(1).scaleb(-int(digits))
+    if isinstance(value, Money):
+        return Money(value.amount.quantize(exponent, rounding=decimal.ROUND_HALF_EVEN), value.currency)
+    return value.quantize(exponent, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def days_between(start: Any, end: Any) -> Decimal:
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        raise EvalError("eval/none", f"`days_between` needs two dates, got {describe(start)} and {describe(end)}")
+    return Decimal((end - start).days)
+
+
+def amount(value: Any) -> Decimal:
+    if not isinstance(value, Money):
+        raise EvalError("eval/none", f"`amount` needs money, got {describe(value)}")
+    return value.amount
+
+
+def currency(value: Any) -> str:
+    if not isinstance(value, Money):
+        raise EvalError("eval/none", f"`currency` needs money, got {describe(value)}")
+    return value.currency
+
+
+def index(container: Any, key: Any) -> Any:
+    """`xs[i]` (0-based) or `map["key"]`; out of range is an error, a missing map key is none."""
+    if isinstance(container, list):
+        if not isinstance(key, Decimal) or key != key.to_integral_value():
+            raise EvalError("eval/bad-index", f"a list index must be a whole number, got {describe(key)}")
+        position = int(key)
+        if not 0 <= position < len(container):
+            raise EvalError("eval/index-out-of-range", f"index {position} is outside a list of {len(container)}")
+        return container[position]
+    if isinstance(container, dict):
+        return container.get(key)
+    raise EvalError("eval/none" if container is None else "eval/not-indexable", f"cannot index {describe(container)}")
+
+
+def field(record: Any, name: str) -> Any:
+    """`record.name` on a record whose shape is not known statically (free maps)."""
+    if isinstance(record, dict):
+        return record.get(name)
+    raise EvalError("eval/none" if record is None else "eval/not-a-record", f"cannot read `{name}` of {describe(record)}")
+
+
+def no_row(table: str) -> Any:
+    raise EvalError("eval/no-row-matched", f"no row of table `{table}` matched and it has no `otherwise`")
+
+
+BUILTIN_FUNCTIONS = {
+    "kpi": kpi, "person": person, "length": length, "lower": lower, "upper": upper, "abs": absolute,
+    "round": round_to, "days_between": days_between, "amount": amount, "currency": currency,
+}
+CONTEXT_BUILTINS = frozenset({"kpi", "person"})
+AGGREGATE_FUNCTIONS = {"sum": total, "count": count, "min": minimum, "max": maximum, "avg": average}
+
+RUNTIME_NAMES: dict[str, Any] = {
+    "_iterate": iterate, "_truth": truth, "_total": total, "_count": count, "_count_list": count_list, "_min": minimum,
+    "_max": maximum, "_avg": average, "_as_list": as_list, "_index": index, "_field": field,
+    "_no_row": no_row, "_any": any, "_all": all, "_enumerate": enumerate, "_DocList": DocList,
+    "_ZERO": ZERO, "_Decimal": Decimal, "_str": str, "_isinstance": isinstance, "_list": list,
+    **{f"_fn_{name}": fn for name, fn in BUILTIN_FUNCTIONS.items()},
+}
+"""The globals of compiled code — nothing else is reachable from a policy."""
+
+RECOVERABLE = (EvalError, ValueProblem, ArithmeticError, TypeError, KeyError, IndexError, AttributeError, ValueError)
+"""What a check may raise: each becomes an `error` finding, never a crash (fail closed)."""
