@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from engine.explain_codegen import ExplainPlan, write_explainer
 from engine.runtime import RECOVERABLE, RUNTIME_NAMES, EvalContext
 from policy import ast
 from policy import types as T
@@ -35,6 +36,8 @@ class Site:
     node: Any
     names: tuple[str, ...]
     """The local names in scope there, in the order the compiled code passes their values."""
+    plan: ExplainPlan | None = None
+    """For a `require`: how to explain its failure (see engine/explain_codegen.py)."""
 
 
 @dataclass
@@ -44,6 +47,7 @@ class CompiledPolicy:
     checked: CheckedPolicy
     function: PolicyFunction
     sites: list[Site]
+    explainers: dict[int, Callable[..., Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +86,24 @@ class ExprCompiler:
     def __init__(self, checked: CheckedSet, names: _Names) -> None:
         self.checked = checked
         self.names = names
+        self.loop_depth = 0
+        """How many loops enclose the code being written; only nested loops spend the step budget."""
+
+    def source(self, node: ast.Expr) -> str:
+        """A list to loop over. A loop inside another spends steps (`_iterate`), so nested loops over
+        large lists stay bounded; an outermost loop over a typed list runs as a plain `for`, bounded by
+        the document's size limits, and a non-list there fails like any other error of the check."""
+        code = self.expr(node)
+        if self.loop_depth == 0 and isinstance(self.checked.type_of(node), T.ListType):
+            return code
+        return f"_iterate(ctx, {code})"
+
+    def inside_loop(self, node: ast.Expr, condition: bool = False) -> str:
+        self.loop_depth += 1
+        try:
+            return self.condition(node) if condition else self.expr(node)
+        finally:
+            self.loop_depth -= 1
 
     def expr(self, node: ast.Expr) -> str:
         method: Callable[[Any], str] = getattr(self, f"visit_{node.kind}")
@@ -151,15 +173,15 @@ class ExprCompiler:
         return f"_fn_{name}({', '.join(args)})"
 
     def visit_Aggregate(self, node: ast.Aggregate) -> str:
-        source = f"_iterate(ctx, {self.expr(node.source)})"
-        where = f" if {self.condition(node.where)}" if node.where is not None else ""
+        source = self.source(node.source)
+        where = f" if {self.inside_loop(node.where, True)}" if node.where is not None else ""
         var = f"v_{node.var}"
         if node.func == "count":
             if not where:
                 return f"_count_list({source})"
             return f"_count(1 for {var} in {source}{where})"
         function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[node.func]
-        return f"{function}({self.expr(node.element)} for {var} in {source}{where})"
+        return f"{function}({self.inside_loop(node.element)} for {var} in {source}{where})"
 
     def visit_Unary(self, node: ast.Unary) -> str:
         if node.op == "not":
@@ -179,8 +201,8 @@ class ExprCompiler:
         return f"({self.condition(node.left)} {node.op} {self.condition(node.right)})"
 
     def visit_Quantifier(self, node: ast.Quantifier) -> str:
-        source = f"_iterate(ctx, {self.expr(node.source)})"
-        predicate = self.condition(node.predicate)
+        source = self.source(node.source)
+        predicate = self.inside_loop(node.predicate, True)
         var = f"v_{node.var}"
         if node.quantifier == "any":
             return f"_any({predicate} for {var} in {source})"
@@ -218,14 +240,22 @@ def _path(depth: int) -> str:
 class PolicyCompiler:
     """Writes the function of one policy; each check records (site, path, error, scope) when it fails."""
 
-    def __init__(self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer) -> None:
+    def __init__(self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer, explain_out: _Writer,
+                 prefix: str) -> None:
         self.exprs = exprs
         self.policy = policy
         self.out = out
+        self.explain_out = explain_out
+        self.prefix = prefix
         self.sites: list[Site] = []
 
     def _site(self, kind: str, node: Any, names: list[str]) -> int:
-        self.sites.append(Site(kind, node, tuple(names)))
+        plan = None
+        if kind == "require":
+            override = self.policy.override_by if self.policy.enforcement == "soft" else None
+            name = f"{self.prefix}_explain{len(self.sites)}"
+            plan = write_explainer(self.exprs, self.explain_out, name, node, names, override)
+        self.sites.append(Site(kind, node, tuple(names), plan))
         return len(self.sites) - 1
 
     def _record(self, depth: int, site: int, names: list[str], error: str) -> str:
@@ -289,6 +319,7 @@ class PolicyCompiler:
         w.line(depth, f"for i{level}, v_{clause.var} in _enumerate(s{level}):")
         inner = [*names, clause.var]
         self.loop_depth = level
+        self.exprs.loop_depth += 1
         if clause.where is not None:
             where_site = self._site("where", clause, inner)
             w.line(depth + 1, "try:")
@@ -300,23 +331,25 @@ class PolicyCompiler:
         self.block(clause.body, depth + 1, inner, "continue")
         w.line(depth + 1, "pass")
         self.loop_depth = level - 1
+        self.exprs.loop_depth -= 1
         return names
 
 
 def _write_def(exprs: ExprCompiler, name: str, decl: ast.Def, w: _Writer) -> None:
+    """A def may be called inside a loop, so its own loops always spend the step budget."""
     params = "".join(f", v_{p}" for p in decl.params)
     w.line(0, f"def {name}(ctx{params}):")
-    w.line(1, f"return {exprs.expr(decl.body)}")
+    w.line(1, f"return {exprs.inside_loop(decl.body)}")
 
 
 def _write_table(exprs: ExprCompiler, name: str, decl: ast.Table, w: _Writer) -> None:
     params = "".join(f", v_{p}" for p in decl.params)
     w.line(0, f"def {name}(ctx{params}):")
     for row in decl.rows:
-        w.line(1, f"if {exprs.condition(row.condition)}:")
-        w.line(2, f"return {exprs.expr(row.value)}")
+        w.line(1, f"if {exprs.inside_loop(row.condition, True)}:")
+        w.line(2, f"return {exprs.inside_loop(row.value)}")
     if decl.otherwise is not None:
-        w.line(1, f"return {exprs.expr(decl.otherwise)}")
+        w.line(1, f"return {exprs.inside_loop(decl.otherwise)}")
     else:
         w.line(1, f"return _no_row({decl.name!r})")
 
@@ -336,10 +369,11 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
     names = _Names()
     exprs = ExprCompiler(checked, names)
     body = _Writer()
+    explain = _Writer()
     compiled: list[tuple[CheckedPolicy, str, list[Site]]] = []
     for index, policy in enumerate(checked.policies):
         function_name = f"_policy{index}_{policy.id.replace('.', '__')}"
-        writer = PolicyCompiler(exprs, policy, body)
+        writer = PolicyCompiler(exprs, policy, body, explain, function_name)
         writer.write(function_name)
         compiled.append((policy, function_name, writer.sites))
     for symbol in checked.symbols.values():
@@ -348,9 +382,13 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
         {"def": _write_def, "table": _write_table, "param": _write_param}[symbol.kind](
             exprs, function, symbol.decl, body  # type: ignore[arg-type]
         )
-    source = "\n".join(body.lines) + "\n"
+    source = "\n".join(body.lines + explain.lines) + "\n"
     namespace: dict[str, Any] = {"__builtins__": {}, **RUNTIME_NAMES, **names.constants}
     namespace["_RECOVERABLE"] = RECOVERABLE
     exec(compile(source, "<revgate policies>", "exec"), namespace)
-    policies = [CompiledPolicy(p, namespace[fn], sites) for p, fn, sites in compiled]
+    policies = [
+        CompiledPolicy(p, namespace[fn], sites,
+                       {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None})
+        for p, fn, sites in compiled
+    ]
     return CompiledSet(checked, policies, source, namespace)

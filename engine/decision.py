@@ -87,9 +87,8 @@ class Decision:
     policies: dict[str, str]
     policy_set_sha256: str
     charter_ref: dict[str, Any] | None
-    parties: frozenset[str] = frozenset()
-    """Who authored or requested the document (segregation of duties for overrides)."""
-    path_parties: dict[str, frozenset[str]] = field(default_factory=dict)
+    value: Any = field(default=None, repr=False)
+    """The document's value tree, kept to find who authored or requested what (overrides)."""
     overrides: list[OverrideNote] = field(default_factory=list)
 
     @property

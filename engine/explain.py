@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.explain_codegen import Conjunct, ExplainPlan
 from engine.interpreter import Interpreter
-from engine.runtime import EvalError
+from engine.runtime import MISSING, EvalError
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedSet
@@ -151,3 +152,49 @@ def _targets(node: Any) -> list[ast.Expr]:
     if isinstance(node, tuple):
         return list(node)
     return []
+
+
+def render_failure(plan: ExplainPlan, result: tuple[Any, ...]) -> tuple[str, dict[str, Any], list[str] | None]:
+    """Message, values and `override_by` of a failed check from its compiled explainer's result."""
+    holes, index, operands, override = result
+    values: dict[str, Any] = {}
+    conjunct = plan.conjuncts[index] if 0 <= index < len(plan.conjuncts) else None
+    if conjunct is not None:
+        for operand, value in zip(conjunct.operands, operands, strict=False):
+            if value is not MISSING:
+                values[operand.text] = format_value(value, True) if operand.percent and value is not None else value
+    if plan.message is not None:
+        pieces = []
+        for part in plan.message:
+            if isinstance(part, str):
+                pieces.append(part)
+            else:
+                value = holes[part[0]] if part[0] < len(holes) else MISSING
+                pieces.append("?" if value is MISSING else format_value(value, part[1]))
+        message = "".join(pieces)
+    else:
+        message = _generated(plan, conjunct, operands)
+    return message, values, _people(override)
+
+
+def _generated(plan: ExplainPlan, conjunct: Conjunct | None, operands: tuple[Any, ...]) -> str:
+    """`expected shared_weight(plan) >= 20%, got 10%`."""
+    if conjunct is None:
+        return "expected " + " and ".join(c.text for c in plan.conjuncts)
+    if conjunct.kind == "quantifier":
+        what = {"any": "no item matched", "all": "an item does not match", "no": "an item matches"}
+        return f"expected {conjunct.text}, but {what[conjunct.quantifier or 'any']}"
+    shown = [format_value(v, o.percent) if v is not MISSING else "?"
+             for o, v in zip(conjunct.operands, operands, strict=False) if not o.constant]
+    if conjunct.kind == "compare" and shown:
+        return f"expected {conjunct.text}, got {' and '.join(shown)}"
+    return f"expected {conjunct.text}"
+
+
+def _people(value: Any) -> list[str] | None:
+    """`override by` gives an e-mail or a list of them; anything else means nobody may override."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return sorted(set(value))
+    return None

@@ -78,7 +78,7 @@ def refusal_reason(decision: Decision, finding: Finding, approver: str, submitte
     if approver not in allowed:
         who = ", ".join(allowed) if allowed else "nobody (the policy names no approver here)"
         return f"{approver} may not override `{finding.policy}` here; the decision right belongs to {who}"
-    parties = decision.parties | decision.path_parties.get(finding.path, frozenset())
+    parties = document_parties(decision.kind, decision.value or {}) | path_parties(decision.value, finding.path)
     if approver in parties:
         return f"segregation of duties: {approver} authored or requested this document"
     if submitted_by is not None and approver == submitted_by:

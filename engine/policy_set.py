@@ -17,10 +17,10 @@ from typing import Any
 
 from engine.compiler import CompiledPolicy, CompiledSet, Site, compile_checked
 from engine.decision import Decision, Finding
-from engine.explain import Explainer
+from engine.explain import Explainer, render_failure
 from engine.interpreter import Interpreter
-from engine.overrides import Override, apply_overrides, document_parties, path_parties
-from engine.runtime import DECIMAL_CONTEXT, DEFAULT_MAX_STEPS, EvalContext, StepBudgetExceeded
+from engine.overrides import Override, apply_overrides
+from engine.runtime import DECIMAL_CONTEXT, DEFAULT_MAX_STEPS, EvalContext, EvalError, StepBudgetExceeded
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.documents import LoadedDocument
 from policy.policy_set import check_files, content_hash, read_policy_dir
@@ -68,8 +68,16 @@ class PolicySet:
         outcomes: dict[str, str] = {}
         explainer: Explainer | None = None
         with decimal.localcontext(DECIMAL_CONTEXT):
-            for policy in self.policies_for(document.kind):
-                raw = _run(policy, ctx, value)
+            for policy in self._by_kind.get(document.kind, ()):
+                raw: list[Any] | None = []
+                ctx.steps = 0
+                try:
+                    if not policy.function(ctx, value, raw):
+                        raw = None
+                except StepBudgetExceeded as stop:
+                    raw = [(-1, "", stop, ())]
+                except Exception as bug:  # fail closed: an engine bug must block, not pass
+                    raw = [(-1, "", bug, ())]
                 if raw is None:
                     outcomes[policy.checked.id] = "skip"
                     continue
@@ -84,10 +92,10 @@ class PolicySet:
             document=document.source, kind=document.kind, id=document.id, date=date, findings=findings,
             policies=outcomes, policy_set_sha256=self.sha256,
             charter_ref=_charter_ref(charter_value),
-            parties=document_parties(document.kind, value),
-            path_parties={f.path: path_parties(value, f.path) for f in findings},
+            value=value,
         )
-        apply_overrides(decision, overrides, submitted_by)
+        if overrides:
+            apply_overrides(decision, overrides, submitted_by)
         return decision
 
 
@@ -132,40 +140,30 @@ def _plain(value: Any, memo: dict[int, Any]) -> Any:
     return value
 
 
-def _run(policy: CompiledPolicy, ctx: EvalContext, value: Any) -> list[Any] | None:
-    """Run one compiled policy: None when not applicable, else its raw failure records."""
-    out: list[Any] = []
-    ctx.steps = 0
-    try:
-        ran = policy.function(ctx, value, out)
-    except StepBudgetExceeded as stop:
-        return [(-1, "", stop, ())]
-    except Exception as bug:
-        return [(-1, "", bug, ())]
-    return out if ran else None
-
-
 def _finding(explainer: Explainer, policy: CompiledPolicy, site_index: int, path: str, error: BaseException | None,
              scope: tuple[Any, ...]) -> Finding:
+    """A finding from one raw failure record: compiled explanation for a failure, interpreter for an error."""
     checked = policy.checked
     site = policy.sites[site_index] if site_index >= 0 else Site("policy", checked.node, ())
-    env = dict(zip(site.names, scope, strict=True))
-    node = site.node
-    span = getattr(node, "span", None) or (node[0].span if isinstance(node, tuple) and node else checked.node.span)
+    span = getattr(site.node, "span", None) or (site.node[0].span if isinstance(site.node, tuple) else checked.node.span)
     code = None
-    if error is None:
-        message = explainer.message(node, env)
-        values = explainer.values(node.condition, env)
+    override_by: list[str] | None = None
+    if error is None and site.plan is not None:
+        result = policy.explainers[site_index](explainer.interp.ctx, *scope)
+        message, values, override_by = render_failure(site.plan, result)
         outcome = "fail"
     else:
-        outcome = "error"
-        values = {}
+        outcome, values = "error", {}
+        env = dict(zip(site.names, scope, strict=True))
         if site_index < 0:
             code = getattr(error, "code", "eval/internal")
             message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
         else:
-            code, message = explainer.error(node, env, error)
-    override_by = explainer.override_by(checked.override_by, env) if checked.enforcement == "soft" else None
+            code, message = explainer.error(site.node, env, error or EvalError("eval/invalid-operation", ""))
+        if checked.enforcement == "soft":
+            override_by = explainer.override_by(checked.override_by, env)
+    if checked.enforcement != "soft":
+        override_by = None
     return Finding(
         policy=checked.id, title=checked.title, outcome=outcome, enforcement=checked.enforcement,
         message=message, path=path, values=values,

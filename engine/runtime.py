@@ -58,20 +58,38 @@ class EvalContext:
         self.steps = 0
         self.max_steps = max_steps
         self.params: dict[str, Any] = {}
-        self.kpis = _index(charter, "kpis", "id")
-        self.people = _index(charter, "people", "email")
+        self.kpis, self.people = charter_indexes(charter)
 
 
-def _index(charter: Mapping[str, Any] | None, key: str, by: str) -> dict[str, Any]:
+_indexes: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
+
+
+def charter_indexes(charter: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`kpi(id)` and `person(email)` lookups, built once per charter value (charters change rarely)."""
     if not charter:
-        return {}
+        return {}, {}
+    hit = _indexes.get(id(charter))
+    if hit is not None and hit[0] is charter:
+        return hit[1], hit[2]
+    kpis = _index(charter, "kpis", "id")
+    people = _index(charter, "people", "email")
+    if len(_indexes) > 64:
+        _indexes.clear()
+    _indexes[id(charter)] = (charter, kpis, people)
+    return kpis, people
+
+
+def _index(charter: Mapping[str, Any], key: str, by: str) -> dict[str, Any]:
     records = charter.get(key) or []
-    return {r[by]: r for r in records if isinstance(r, Mapping) and by in r}
+    return {r[by]: r for r in records if isinstance(r, dict) and by in r}
+
+
+_LISTS = (list, DocList)
 
 
 def iterate(ctx: EvalContext, items: Any) -> list[Any]:
     """A list to loop over; spends one step per item so nested loops stay bounded."""
-    if not isinstance(items, list):
+    if items.__class__ not in _LISTS and not isinstance(items, list):
         raise EvalError("eval/not-a-list", f"expected a list to go through, got {describe(items)}")
     ctx.steps += len(items)
     if ctx.steps > ctx.max_steps:
@@ -133,7 +151,7 @@ def count(items: Iterable[Any]) -> Decimal:
 
 def count_list(items: Any) -> Decimal:
     """`count(XS)` on a list directly."""
-    if not isinstance(items, list):
+    if items.__class__ not in _LISTS and not isinstance(items, list):
         raise EvalError("eval/not-a-list", f"cannot count {describe(items)}")
     return Decimal(len(items))
 
@@ -162,7 +180,7 @@ def average(items: Iterable[Any]) -> Any:
 
 def as_list(items: Any, func: str) -> list[Any]:
     """`sum(XS)`, `min(XS)`… on a list directly."""
-    if not isinstance(items, list):
+    if items.__class__ not in _LISTS and not isinstance(items, list):
         raise EvalError("eval/not-a-list", f"`{func}` needs a list, got {describe(items)}")
     return items
 
@@ -261,6 +279,18 @@ def no_row(table: str) -> Any:
     raise EvalError("eval/no-row-matched", f"no row of table `{table}` matched and it has no `otherwise`")
 
 
+MISSING = object()
+"""What `safe` gives for a value that could not be computed (a message shows it as `?`)."""
+
+
+def safe(compute: Any) -> Any:
+    """Compute a value for an explanation; a problem gives MISSING instead of an error."""
+    try:
+        return compute()
+    except RECOVERABLE:
+        return MISSING
+
+
 BUILTIN_FUNCTIONS = {
     "kpi": kpi, "person": person, "length": length, "lower": lower, "upper": upper, "abs": absolute,
     "round": round_to, "days_between": days_between, "amount": amount, "currency": currency,
@@ -269,7 +299,7 @@ CONTEXT_BUILTINS = frozenset({"kpi", "person"})
 AGGREGATE_FUNCTIONS = {"sum": total, "count": count, "min": minimum, "max": maximum, "avg": average}
 
 RUNTIME_NAMES: dict[str, Any] = {
-    "_iterate": iterate, "_truth": truth, "_total": total, "_count": count, "_count_list": count_list, "_min": minimum,
+    "_iterate": iterate, "_truth": truth, "_safe": safe, "_MISSING": MISSING, "_total": total, "_count": count, "_count_list": count_list, "_min": minimum,
     "_max": maximum, "_avg": average, "_as_list": as_list, "_index": index, "_field": field,
     "_no_row": no_row, "_any": any, "_all": all, "_enumerate": enumerate, "_DocList": DocList,
     "_ZERO": ZERO, "_Decimal": Decimal, "_str": str, "_isinstance": isinstance, "_list": list,
