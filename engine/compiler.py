@@ -11,6 +11,7 @@ the interpreter, so the hot path does no formatting at all.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.explain_codegen import ExplainPlan, write_explainer
-from engine.runtime import RECOVERABLE, RUNTIME_NAMES, EvalContext
+from engine.runtime import DECIMAL_CONTEXT, RECOVERABLE, RUNTIME_NAMES, EvalContext
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedPolicy, CheckedSet
@@ -66,6 +67,7 @@ class _Names:
     def __init__(self) -> None:
         self.constants: dict[str, Any] = {}
         self.functions: dict[str, str] = {}
+        self.param_constants: dict[str, Any] = {}
         self._counter = itertools.count()
 
     def constant(self, value: Any) -> str:
@@ -78,6 +80,29 @@ class _Names:
         if key not in self.functions:
             self.functions[key] = f"_{prefix}{next(self._counter)}_{symbol_id.replace('.', '__')}"
         return self.functions[key]
+
+
+_DYNAMIC = object()
+
+
+def _constant_param(checked: CheckedSet, param_id: str) -> Any:
+    """The value of a param that depends on literals and other such params only, else _DYNAMIC."""
+    from engine.interpreter import Interpreter
+    from engine.runtime import RECOVERABLE as recoverable
+
+    decl = checked.symbols[param_id].decl
+    assert isinstance(decl, ast.Param)
+    for node in ast.walk(decl.value):
+        resolution = checked.resolution(node)
+        if isinstance(node, ast.Call) or (resolution is not None and resolution.kind in ("charter", "today")):
+            return _DYNAMIC
+        if resolution is not None and resolution.kind == "param" and _constant_param(checked, resolution.target) is _DYNAMIC:
+            return _DYNAMIC
+    try:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return Interpreter(checked, EvalContext(None, dt.date.min)).eval(decl.value, {})
+    except recoverable:
+        return _DYNAMIC
 
 
 class ExprCompiler:
@@ -138,12 +163,21 @@ class ExprCompiler:
         if kind == "today":
             return "ctx.today"
         assert resolution is not None
-        return f"{self.names.function('p', resolution.target)}(ctx)"
+        return self.param(resolution.target)
+
+    def param(self, param_id: str) -> str:
+        """A param: a pooled constant when its value needs no charter or date, else computed once per run."""
+        if param_id not in self.names.param_constants:
+            self.names.param_constants[param_id] = _constant_param(self.checked, param_id)
+        constant = self.names.param_constants[param_id]
+        if constant is not _DYNAMIC:
+            return self.names.constant(constant)
+        return f"{self.names.function('p', param_id)}(ctx)"
 
     def visit_Field(self, node: ast.Field) -> str:
         resolution = self.checked.resolution(node)
         if resolution is not None and resolution.kind == "param":
-            return f"{self.names.function('p', resolution.target)}(ctx)"
+            return self.param(resolution.target)
         base = self.checked.type_of(node.obj)
         obj = self.expr(node.obj)
         if isinstance(base, T.RecordType) and not base.open and node.name in base.fields:
@@ -164,12 +198,14 @@ class ExprCompiler:
 
     def _builtin(self, name: str, args: list[str]) -> str:
         if name == "count":
-            return f"_count_list(_iterate(ctx, {args[0]}))"
+            return f"_count_list({args[0]})"
         if name in ("sum", "min", "max", "avg"):
             function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[name]
             return f"{function}(_iterate(ctx, _as_list({args[0]}, {name!r})))"
-        if name in ("kpi", "person"):
-            return f"_fn_{name}(ctx, {args[0]})"
+        if name == "kpi":
+            return f"ctx.kpis.get({args[0]})"
+        if name == "person":
+            return f"ctx.people.get({args[0]})"
         return f"_fn_{name}({', '.join(args)})"
 
     def visit_Aggregate(self, node: ast.Aggregate) -> str:
@@ -181,6 +217,8 @@ class ExprCompiler:
                 return f"_count_list({source})"
             return f"_count(1 for {var} in {source}{where})"
         function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[node.func]
+        if node.func == "sum" and self.checked.type_of(node.element) in (T.NUMBER, T.PERCENT):
+            function = "_sum_numbers"  # the built-in sum, in C; a none element raises TypeError → error
         return f"{function}({self.inside_loop(node.element)} for {var} in {source}{where})"
 
     def visit_Unary(self, node: ast.Unary) -> str:

@@ -61,7 +61,8 @@ class Interpreter:
     def truth(self, node: ast.Expr, env: Env) -> bool:
         value = self.eval(node, env)
         if not isinstance(value, bool):
-            raise EvalError("eval/not-a-condition", f"`{_text_of(node)}` is {describe(value)}, not true or false")
+            code = "eval/none" if value is None else "eval/not-a-condition"
+            raise EvalError(code, f"`{_text_of(node)}` is {describe(value)}, not true or false")
         return value
 
     # ---- leaves and names ----------------------------------------------------------------
