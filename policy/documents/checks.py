@@ -55,9 +55,7 @@ def _check_ref(value: Any, ref: Ref, root: Mapping[str, Any], pointer: str, repo
         reporter.add("document/unknown-reference", pointer, message, did_you_mean(target, keys))
 
 
-def check_record(
-    data: Any, model: type[BaseModel], root: Mapping[str, Any], pointer: str, reporter: Reporter
-) -> None:
+def check_record(data: Any, model: type[BaseModel], root: Mapping[str, Any], pointer: str, reporter: Reporter) -> None:
     """Run the uniqueness, reference and record checks over one record's data and below."""
     if not isinstance(data, Mapping):
         return

@@ -34,8 +34,8 @@ import re
 from typing import Any
 
 from policy.documents.budget import Budget, BudgetLine
-from policy.documents.report import Reporter, join
 from policy.documents.limits import MAX_COLUMNS, MAX_LIST_LENGTH
+from policy.documents.report import Reporter, join
 from policy.documents.tabular import (
     Cell,
     Row,
@@ -47,6 +47,7 @@ from policy.documents.tabular import (
 )
 from policy.source import Source
 
+_UNQUOTED = {",": re.compile(r"[^,\r\n]*"), ";": re.compile(r"[^;\r\n]*")}
 _FIELD = re.compile(r"#\s*(?P<key>[A-Za-z_][\w.]*)\s*:\s*(?P<value>.*?)\s*$")
 
 
@@ -75,9 +76,7 @@ def _cell(text: str, i: int, delimiter: str) -> tuple[str, int, int]:
             if end < len(text) and text[end] not in delimiter + "\r\n":
                 raise CsvSyntaxError(end, "expected a separator after a quoted cell")
             return "".join(parts), i, end
-    end = i
-    while end < len(text) and text[end] not in delimiter + "\r\n":
-        end += 1
+    end = _UNQUOTED[delimiter].match(text, i).end()  # type: ignore[union-attr]
     return text[i:end], i, end
 
 
@@ -100,7 +99,7 @@ def split_records(text: str, start: int, delimiter: str) -> list[list[tuple[str,
     return records
 
 
-def _preamble(text: str, source: Source) -> tuple[list[tuple[Cell, Cell | None]], int]:
+def _preamble(text: str) -> tuple[list[tuple[Cell, Cell | None]], int]:
     """The `# key: value` fields before the header, and the offset of the header line."""
     pairs: list[tuple[Cell, Cell | None]] = []
     offset = 0
@@ -110,44 +109,44 @@ def _preamble(text: str, source: Source) -> tuple[list[tuple[Cell, Cell | None]]
             break
         match = _FIELD.match(line.rstrip("\r\n"))
         if match:
-            key = Cell(match["key"], source.span(offset + match.start("key"), offset + match.end("key")))
-            span = source.span(offset + match.start("value"), offset + match.end("value"))
+            key = Cell(match["key"], (offset + match.start("key"), offset + match.end("key")))
+            span = (offset + match.start("value"), offset + match.end("value"))
             pairs.append((key, Cell(match["value"], span) if match["value"] else None))
         offset += len(line)
     return pairs, offset
 
 
-def _row(cells: list[tuple[str, int, int]], source: Source) -> tuple[Row, dict[int, Any]]:
-    """A data row, and the span of every cell position (empty ones too)."""
-    spans = {n: source.span(b, max(e, b + 1)) for n, (_, b, e) in enumerate(cells[:MAX_COLUMNS])}
-    filled = {n: Cell(v.strip(), spans[n]) for n, (v, _, _) in enumerate(cells[:MAX_COLUMNS]) if v.strip()}
-    return Row(filled, source.span(cells[0][1], cells[-1][2])), spans
+def _row(cells: list[tuple[str, int, int]]) -> tuple[Row, dict[int, Any]]:
+    """A data row, and the place of every cell position (empty ones too)."""
+    places = {n: (b, max(e, b + 1)) for n, (_, b, e) in enumerate(cells[:MAX_COLUMNS])}
+    filled = {n: Cell(v.strip(), places[n]) for n, (v, _, _) in enumerate(cells[:MAX_COLUMNS]) if v.strip()}
+    return Row(filled, (cells[0][1], cells[-1][2])), places
 
 
 def read_csv_budget(text: str, reporter: Reporter, stem: str) -> dict[str, Any] | None:
     """The data of a CSV budget (see the module doc), or None when the CSV cannot be read."""
-    source = Source(reporter.file, text)
+    reporter.index.source = Source(reporter.file, text)
     first = text.split("\n", 1)[0]
-    reporter.index.values[""] = source.span(0, max(1, len(first.rstrip("\r"))))
-    pairs, offset = _preamble(text, source)
+    reporter.index.values[""] = (0, max(1, len(first.rstrip("\r"))))
+    pairs, offset = _preamble(text)
     fields = document_fields(pairs, Budget, reporter)
     header_line = text[offset:].split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     try:
         records = split_records(text, offset, delimiter)
     except CsvSyntaxError as error:
-        reporter.add("document/syntax", "", f"invalid CSV: {error}", at=source.span(error.offset, error.offset + 1))
+        reporter.add("document/syntax", "", f"invalid CSV: {error}", at=(error.offset, error.offset + 1))
         return None
     rows = [r for r in records if any(v.strip() for v, _, _ in r)]
     if not rows:
         reporter.add("document/missing-field", "/lines", "expected a header row naming the line fields, found none")
         return None
-    header, _ = _row(rows[0], source)
+    header, _ = _row(rows[0])
     reporter.index.values["/lines"] = header.at  # type: ignore[assignment]
     found = columns(header.cells, BudgetLine, "/lines", reporter)
     lines = []
     for i, cells in enumerate(rows[1:]):
-        row, spans = _row(cells, source)
+        row, spans = _row(cells)
         pointer = join("/lines", i)
         data, _ = record(row, found, pointer, reporter)
         locate_empty_cells(row, found, pointer, reporter, lambda n, spans=spans, row=row: spans.get(n, row.at))

@@ -64,7 +64,9 @@ def _too_short(model: type[BaseModel], path: Path, error: dict[str, Any], report
 
 def _custom(model: type[BaseModel], path: Path, error: dict[str, Any], reporter: Reporter) -> None:
     ctx = error.get("ctx") or {}
-    reporter.add(str(ctx.get("code", INVALID)), pointer_of(path), str(ctx.get("message", error["msg"])), ctx.get("help"))
+    reporter.add(
+        str(ctx.get("code", INVALID)), pointer_of(path), str(ctx.get("message", error["msg"])), ctx.get("help")
+    )
 
 
 def _other(model: type[BaseModel], path: Path, error: dict[str, Any], reporter: Reporter) -> None:

@@ -47,8 +47,8 @@ class _Scanner:
 
     def __init__(self, text: str, reporter: Reporter) -> None:
         self.text = text
-        self.source = Source(reporter.file, text)
         self.reporter = reporter
+        reporter.index.source = Source(reporter.file, text)
         self.nodes = 0
 
     def skip(self, i: int) -> int:
@@ -69,7 +69,7 @@ class _Scanner:
         else:
             end = _NUMBER.match(self.text, i).end()  # type: ignore[union-attr]
         if self.nodes <= MAX_NODES:
-            self.reporter.index.values[pointer] = self.source.span(i, end)
+            self.reporter.index.values[pointer] = (i, end)
         return end
 
     def array(self, i: int, pointer: str, depth: int) -> int:
@@ -86,7 +86,7 @@ class _Scanner:
         while self.text[i] != "}":
             key, after = scanstring(self.text, i + 1)
             at = join(pointer, key)
-            self.reporter.index.keys[at] = self.source.span(i, after)
+            self.reporter.index.keys[at] = (i, after)
             if key in seen:
                 self.reporter.add("document/duplicate-key", at, f"duplicate key `{key}`", key=True)
             seen.add(key)

@@ -55,7 +55,9 @@ def _kind_of(data: Any, expected_kind: str | None, reporter: Reporter) -> str | 
     """The document's kind, or None after reporting why there is none."""
     names = list(KINDS)
     if not isinstance(data, Mapping):
-        reporter.add("document/invalid-value", "", f"expected a document (a record with `kind`), found {describe(data)}")
+        reporter.add(
+            "document/invalid-value", "", f"expected a document (a record with `kind`), found {describe(data)}"
+        )
         return None
     kind = data.get("kind", expected_kind)
     if kind is None:
@@ -82,7 +84,12 @@ def _currency(data: Mapping[str, Any]) -> str:
 def build_document(data: Any, reporter: Reporter, expected_kind: str | None = None) -> LoadedDocument:
     """Validate parsed data; raise one `DiagnosticError` with everything wrong, or return the document."""
     if expected_kind is not None and expected_kind not in KINDS:
-        reporter.add("document/unknown-kind", "", f"unknown document kind `{clip(expected_kind)}`", did_you_mean(expected_kind, KINDS))
+        reporter.add(
+            "document/unknown-kind",
+            "",
+            f"unknown document kind `{clip(expected_kind)}`",
+            did_you_mean(expected_kind, KINDS),
+        )
         raise DiagnosticError(reporter.diagnostics)
     prepared, within_limits = prepare(data, reporter)
     kind = _kind_of(prepared, expected_kind, reporter) if within_limits else None
@@ -101,7 +108,11 @@ def build_document(data: Any, reporter: Reporter, expected_kind: str | None = No
     value = to_value(model)
     document_id = value.get("id")
     return LoadedDocument(
-        kind, document_id if isinstance(document_id, str) else None, reporter.file, model, value,
+        kind,
+        document_id if isinstance(document_id, str) else None,
+        reporter.file,
+        model,
+        value,
         canonical_form(value, model_class),
     )
 

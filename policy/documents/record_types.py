@@ -13,7 +13,7 @@ import functools
 
 from pydantic import BaseModel
 
-from policy.documents.shapes import ListShape, RecordShape, ScalarShape, Shape, field_specs, record_name
+from policy.documents.shapes import ListShape, ScalarShape, Shape, field_specs, record_name
 from policy.types import Field, ListType, RecordType, Type
 
 

@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from policy.diagnostics import Diagnostic, Stage
-from policy.source import Span
+from policy.source import Source, Span
 
 
 def escape(segment: str | int) -> str:
     """One reference token of a JSON Pointer (`~` and `/` escaped)."""
-    return str(segment).replace("~", "~0").replace("/", "~1")
+    text = str(segment)
+    return text.replace("~", "~0").replace("/", "~1") if ("~" in text or "/" in text) else text
 
 
 def join(pointer: str, segment: str | int) -> str:
@@ -35,23 +36,38 @@ def parent(pointer: str) -> str | None:
     return pointer.rsplit("/", 1)[0] if pointer else None
 
 
+Offsets = tuple[int, int]
+"""A region of the document's text as character offsets, turned into a `Span` only when needed."""
+
+
 @dataclass
 class SourceIndex:
-    """Locations of the values (and of the keys) of one document, by pointer."""
+    """Locations of the values (and of the keys) of one document, by pointer.
 
-    values: dict[str, Span] = field(default_factory=dict)
-    keys: dict[str, Span] = field(default_factory=dict)
+    Text formats record offsets and the text; spans (which need the line index) are built only
+    for the few locations a diagnostic asks for.
+    """
+
+    values: dict[str, Span | Offsets] = field(default_factory=dict)
+    keys: dict[str, Span | Offsets] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
     """Spreadsheet cells by pointer (`lines!F7`), for formats without text positions."""
+    source: Source | None = None
+
+    def resolve(self, place: Span | Offsets) -> Span | None:
+        """A span from a recorded place."""
+        if isinstance(place, Span):
+            return place
+        return self.source.span(*place) if self.source is not None else None
 
     def span(self, pointer: str, key: bool = False) -> Span | None:
         """The span of a value (or of its key), else of its nearest located ancestor."""
         if key and pointer in self.keys:
-            return self.keys[pointer]
+            return self.resolve(self.keys[pointer])
         at: str | None = pointer
         while at is not None:
             if at in self.values:
-                return self.values[at]
+                return self.resolve(self.values[at])
             at = parent(at)
         return None
 
@@ -82,7 +98,7 @@ class Reporter:
         message: str,
         help: str | None = None,
         key: bool = False,
-        at: Span | str | None = None,
+        at: Span | Offsets | str | None = None,
     ) -> None:
         """Record one problem at `pointer`.
 
@@ -94,7 +110,8 @@ class Reporter:
         cell = at if isinstance(at, str) else self.index.cell(pointer)
         if cell is not None:
             message = f"{message} (cell `{cell}`)"
-        span = at if isinstance(at, Span) else None if isinstance(at, str) else self.index.span(pointer, key)
+        located = self.index.span(pointer, key) if at is None else None
+        span = located if at is None or isinstance(at, str) else self.index.resolve(at)
         self.diagnostics.append(
             Diagnostic(code, message, Stage.DOCUMENT, span=span, help=help, pointer=pointer, file=self.file)
         )

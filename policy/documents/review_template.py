@@ -7,8 +7,8 @@ is a rated competency (`name`) or a question (`text`): it needs one of the two, 
 optional fields and a record check demands one.
 """
 
-from typing import Annotated, Any
 from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import Field
 

@@ -262,9 +262,11 @@ def to_currency(value: Any) -> str:
     """An ISO-4217 code: three capital letters."""
     if isinstance(value, str) and _CODE.fullmatch(value.strip()):
         return value.strip()
-    help = f"did you mean `{value.strip().upper()}`?" if isinstance(value, str) and _CODE.fullmatch(
-        value.strip().upper()
-    ) else None
+    help = (
+        f"did you mean `{value.strip().upper()}`?"
+        if isinstance(value, str) and _CODE.fullmatch(value.strip().upper())
+        else None
+    )
     raise problem(f"expected a currency code like `USD`, found {describe(value)}", help)
 
 
@@ -332,7 +334,8 @@ Text = Annotated[str, *scalar(to_text, TEXT, "text", _TEXTUAL)]
 Id = Annotated[str, *scalar(to_id, TEXT, "an id", {**_TEXTUAL, "description": "non-empty"})]
 Person = Annotated[str, *scalar(to_person, TEXT, "an e-mail address", {"type": "string", "format": "email"})]
 Number = Annotated[
-    Decimal, *scalar(to_number, NUMBER, "a number", {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _NUM_TEXT}]})
+    Decimal,
+    *scalar(to_number, NUMBER, "a number", {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _NUM_TEXT}]}),
 ]
 Percent = Annotated[
     Decimal,
@@ -340,7 +343,12 @@ Percent = Annotated[
         to_percent,
         PERCENT,
         'a percent like "25%"',
-        {"anyOf": [{"type": "string", "pattern": r"^[-+]?[\d_.]+\s*%$"}, {"type": "number", "minimum": -1, "maximum": 1}]},
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[-+]?[\d_.]+\s*%$"},
+                {"type": "number", "minimum": -1, "maximum": 1},
+            ]
+        },
     ),
 ]
 MoneyAmount = Annotated[
@@ -368,11 +376,11 @@ TextMap = Annotated[
 ]
 
 
-def OneOf(*options: str) -> Any:  # noqa: N802 - reads as a type in model declarations
+def OneOf(*options: str) -> Any:
     """Text restricted to `options` (`status: OneOf("draft", "proposed", "approved")`)."""
     return Annotated[str, *scalar(one_of(*options), TEXT, "one of " + ", ".join(options), {"enum": list(options)})]
 
 
-def Const(name: str) -> Any:  # noqa: N802 - reads as a type in model declarations
+def Const(name: str) -> Any:
     """The `kind` field of a document: exactly `name`."""
     return Annotated[str, *scalar(one_of(name), TEXT, f"`{name}`", {"const": name})]

@@ -19,13 +19,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from policy.diagnostics import did_you_mean
-from policy.documents.report import Reporter, join
+from policy.documents.report import Offsets, Reporter, join
 from policy.documents.scalars import clip
 from policy.documents.shapes import ListShape, RecordShape, ScalarShape, field_specs, record_name, spec_map
 from policy.source import Span
 
-Location = Span | str
-"""A CSV cell's span, or an XLSX cell's name (`lines!F7`)."""
+Location = Span | Offsets | str
+"""Where a CSV cell is in the text, or an XLSX cell's name (`lines!F7`)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,11 @@ def columns(
 
 
 def _missing_columns(
-    found: dict[int, Column | None], header: dict[int, Cell], model: type[BaseModel], list_pointer: str, reporter: Reporter
+    found: dict[int, Column | None],
+    header: dict[int, Cell],
+    model: type[BaseModel],
+    list_pointer: str,
+    reporter: Reporter,
 ) -> None:
     given = {c.path[0] for c in found.values() if c is not None}
     first = header[min(header)].at if header else None
@@ -149,10 +153,10 @@ def record(
 
 
 def _locate(reporter: Reporter, pointer: str, at: Location) -> None:
-    if isinstance(at, Span):
-        reporter.index.values[pointer] = at
-    else:
+    if isinstance(at, str):
         reporter.index.cells[pointer] = at
+    else:
+        reporter.index.values[pointer] = at
 
 
 def locate_empty_cells(
@@ -176,7 +180,13 @@ def document_fields(
         pointer = join(join("", first), rest) if rest else join("", name)
         if not (name in scalars or (first == "attributes" and rest and "." not in rest)):
             help = did_you_mean(name, scalars) or "company-specific fields are named `attributes.NAME`"
-            reporter.add("document/unknown-field", pointer, f"unknown field `{clip(name)}` in {record_name(model)}", help, at=key.at)
+            reporter.add(
+                "document/unknown-field",
+                pointer,
+                f"unknown field `{clip(name)}` in {record_name(model)}",
+                help,
+                at=key.at,
+            )
             continue
         target = data.setdefault("attributes", {}) if rest else data
         if (rest or name) in target:

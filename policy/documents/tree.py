@@ -107,9 +107,7 @@ def _data(value: Any, shape: Shape | None) -> Any:
         specs = spec_map(shape.model) if isinstance(shape, RecordShape) else {}
         exposed = {s.ref.expose for s in specs.values() if s.ref is not None}
         return {
-            str(k): _data(v, specs[k].shape if k in specs else None)
-            for k, v in value.items()
-            if str(k) not in exposed
+            str(k): _data(v, specs[k].shape if k in specs else None) for k, v in value.items() if str(k) not in exposed
         }
     if isinstance(value, list | tuple):
         item = shape.item if isinstance(shape, ListShape) else None
