@@ -85,6 +85,13 @@ class _Names:
 _DYNAMIC = object()
 
 
+def _is_simple(node: ast.Expr) -> bool:
+    """Cheap to evaluate more than once: a name, a literal, or a field of one."""
+    while isinstance(node, ast.Field):
+        node = node.obj
+    return isinstance(node, ast.Name | ast.Literal)
+
+
 def _constant_param(checked: CheckedSet, param_id: str) -> Any:
     """The value of a param that depends on literals and other such params only, else _DYNAMIC."""
     from engine.interpreter import Interpreter
@@ -113,6 +120,9 @@ class ExprCompiler:
         self.names = names
         self.loop_depth = 0
         """How many loops enclose the code being written; only nested loops spend the step budget."""
+        self.bindings: dict[str, str] = {}
+        """Def parameters bound to argument code while a def body is inlined at a call site."""
+        self.inline_depth = 0
 
     def source(self, node: ast.Expr) -> str:
         """A list to loop over. A loop inside another spends steps (`_iterate`), so nested loops over
@@ -137,11 +147,21 @@ class ExprCompiler:
     def condition(self, node: ast.Expr) -> str:
         """A boolean position: values read from a document are checked to really be true/false."""
         code = self.expr(node)
+        return code if self._is_boolean(node) else f"_truth({code})"
+
+    def _is_boolean(self, node: ast.Expr) -> bool:
+        """Whether `node` always gives a real true/false (so no run-time check is needed)."""
         if isinstance(node, _BOOLEAN_NODES) or (isinstance(node, ast.Unary) and node.op == "not"):
-            return code
+            return True
         if isinstance(node, ast.Literal):
-            return code
-        return f"_truth({code})"
+            return isinstance(node.value, bool)
+        if isinstance(node, ast.Conditional):
+            return self._is_boolean(node.then) and self._is_boolean(node.otherwise)
+        resolution = self.checked.resolution(node) if isinstance(node, ast.Call) else None
+        if resolution is not None and resolution.kind == "def":
+            decl = self.checked.symbols[resolution.target].decl
+            return isinstance(decl, ast.Def) and self._is_boolean(decl.body)
+        return False
 
     def visit_Literal(self, node: ast.Literal) -> str:
         value = node.value
@@ -157,7 +177,7 @@ class ExprCompiler:
         resolution = self.checked.resolution(node)
         kind = resolution.kind if resolution else "local"
         if kind == "local":
-            return f"v_{node.name}"
+            return self.bindings.get(node.name, f"v_{node.name}")
         if kind == "charter":
             return "ctx.charter"
         if kind == "today":
@@ -171,7 +191,10 @@ class ExprCompiler:
             self.names.param_constants[param_id] = _constant_param(self.checked, param_id)
         constant = self.names.param_constants[param_id]
         if constant is not _DYNAMIC:
-            return self.names.constant(constant)
+            key = f"param:{param_id}"
+            if key not in self.names.functions:
+                self.names.functions[key] = self.names.constant(constant)
+            return self.names.functions[key]
         return f"{self.names.function('p', param_id)}(ctx)"
 
     def visit_Field(self, node: ast.Field) -> str:
@@ -193,8 +216,31 @@ class ExprCompiler:
         args = [self.expr(a) for a in node.args]
         if resolution.kind == "builtin":
             return self._builtin(resolution.target, args)
+        if resolution.kind == "def" and self._inlinable(node):
+            return self._inline(resolution.target, args)
         prefix = "d" if resolution.kind == "def" else "t"
         return f"{self.names.function(prefix, resolution.target)}(ctx{''.join(', ' + a for a in args)})"
+
+    def _inlinable(self, node: ast.Call) -> bool:
+        """Inline a def when its arguments are cheap to repeat (names, literals, fields of names)."""
+        return self.inline_depth < 4 and all(_is_simple(a) for a in node.args)
+
+    def _inline(self, def_id: str, args: list[str]) -> str:
+        """The def's body with its parameters replaced by the argument code: no call at run time."""
+        decl = self.checked.symbols[def_id].decl
+        assert isinstance(decl, ast.Def)
+        saved = self.bindings
+        self.bindings = dict(zip(decl.params, (f"({a})" for a in args), strict=True))
+        self.inline_depth += 1
+        try:
+            return f"({self.inside_loop(decl.body)})"
+        finally:
+            self.bindings = saved
+            self.inline_depth -= 1
+
+    def _bound(self, var: str) -> dict[str, str]:
+        """Bindings inside a quantifier or aggregate: its variable shadows a def parameter."""
+        return {k: v for k, v in self.bindings.items() if k != var}
 
     def _builtin(self, name: str, args: list[str]) -> str:
         if name == "count":
@@ -210,6 +256,13 @@ class ExprCompiler:
 
     def visit_Aggregate(self, node: ast.Aggregate) -> str:
         source = self.source(node.source)
+        saved, self.bindings = self.bindings, self._bound(node.var)
+        try:
+            return self._aggregate(node, source)
+        finally:
+            self.bindings = saved
+
+    def _aggregate(self, node: ast.Aggregate, source: str) -> str:
         where = f" if {self.inside_loop(node.where, True)}" if node.where is not None else ""
         var = f"v_{node.var}"
         if node.func == "count":
@@ -240,7 +293,11 @@ class ExprCompiler:
 
     def visit_Quantifier(self, node: ast.Quantifier) -> str:
         source = self.source(node.source)
-        predicate = self.inside_loop(node.predicate, True)
+        saved, self.bindings = self.bindings, self._bound(node.var)
+        try:
+            predicate = self.inside_loop(node.predicate, True)
+        finally:
+            self.bindings = saved
         var = f"v_{node.var}"
         if node.quantifier == "any":
             return f"_any({predicate} for {var} in {source})"
@@ -252,6 +309,8 @@ class ExprCompiler:
         return f"({self.expr(node.then)} if {self.condition(node.condition)} else {self.expr(node.otherwise)})"
 
     def visit_ListExpr(self, node: ast.ListExpr) -> str:
+        if node.items and all(isinstance(i, ast.Literal) for i in node.items):
+            return self.names.constant([i.value for i in node.items])  # never mutated: policies are pure
         return "[" + ", ".join(self.expr(i) for i in node.items) + "]"
 
     def visit_RecordExpr(self, node: ast.RecordExpr) -> str:
