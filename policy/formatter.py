@@ -4,7 +4,9 @@ One layout, like gofmt: `package` first, two-space indentation, one clause per l
 between declarations (runs of `use`, `param` or `def` lines stay together unless the author
 separated them), `require … else "…"` on one line when it fits in WIDTH columns and with the
 `else` on a continuation line when not, table rows with their `=>` aligned, and a `given`
-record broken one field per line when it does not fit. Expressions are printed on one line.
+record broken one field per line when it does not fit. Expressions are printed on one line,
+except a `when` or `require` condition too long for WIDTH: it breaks before each top-level
+`and`/`or`, one operand per continuation line.
 
 Parentheses are derived from the grammar's precedence levels (LANGUAGE.md §5): each node has a
 binding strength and each operand slot a minimum; an operand weaker than its slot is wrapped,
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from policy import ast
@@ -56,12 +58,19 @@ def format_source(text: str, file: str = "<input>") -> str:
     module = parse_module(text, file)
     formatted = format_module(module, text)
     try:
-        same = parse_module(formatted, file) == module
+        same = parse_module(formatted, file) == package_first(module)
     except DiagnosticError:
         same = False
     if not same:
         raise FormatMismatch(f"formatting {file} would change its meaning; the file was left as it was")
     return formatted
+
+
+def package_first(module: ast.Module) -> ast.Module:
+    """The module with its `package` declaration first, where a file starts it (LANGUAGE.md §2):
+    the one change formatting makes to the tree, and none at all for a file that follows the spec."""
+    decls = sorted(module.decls, key=lambda decl: type(decl).__name__ != "Package")
+    return ast.Module(module.file, module.package, tuple(decls))
 
 
 def format_module(module: ast.Module, source: str | None = None) -> str:
@@ -226,8 +235,9 @@ def _spells(text: str, type_name: str, value: Any) -> bool:
     return _comparable(parsed.value) == _comparable(value)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _parsed_literal(text: str) -> ast.Literal | None:
+    """The literal a spelling parses to, if any; cached, as the engine prints expressions often."""
     try:
         expr = parse_expression(text)
     except DiagnosticError:
@@ -278,7 +288,7 @@ class _Layout:
         self.expressions = _Expressions()
 
     def module(self, module: ast.Module) -> Item:
-        decls = sorted(module.decls, key=lambda decl: type(decl).__name__ != "Package")
+        decls = package_first(module).decls
         items: list[Item] = []
         for index, decl in enumerate(decls):
             item = self.visit(decl)

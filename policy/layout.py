@@ -92,8 +92,18 @@ def _comment_start(line: str) -> int:
 
 
 def attach_comments(root: Item, comments: Iterable[Comment]) -> None:
-    """Give every comment to the item it belongs to, by source line (see the module docstring)."""
+    """Give every comment to the item it belongs to, by source line (see the module docstring).
+
+    The comments above the first declaration of the source head the file, even when another
+    declaration is printed first (a `package` moved to the top).
+    """
     _distribute(root, list(comments), is_root=True)
+    kids = [kid for kid in root.children or [] if kid.span.line > 0]
+    if kids:
+        first = min(kids, key=lambda item: (item.span.line, item.span.column))
+        top = (root.children or [])[0]
+        if first is not top:
+            top.leading[:0], first.leading = first.leading, []
 
 
 def _distribute(container: Item, comments: list[Comment], is_root: bool = False) -> None:
@@ -135,7 +145,7 @@ def render(root: Item, blank_lines: frozenset[int] = frozenset()) -> str:
     if root.closing:
         if out:
             out.append("")
-        _comments(root.closing, 0, out)
+        _comments(root.closing, 0, out, keep_last_blank=False)
     return "\n".join(out) + "\n" if out else ""
 
 

@@ -8,6 +8,7 @@ parser resumes at the next top-level declaration, so one run reports every broke
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -231,7 +232,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def _literal(self, meta: Any, token: Token) -> ast.Literal:
         try:
-            value, type_name = parse_literal(token.type, str(token))
+            # `50k<TAB>USD` lexes as money; the literal reader splits on single spaces.
+            value, type_name = parse_literal(token.type, " ".join(str(token).split()))
         except (ValueError, InvalidOperation) as error:
             raise ParseFailure(
                 Diagnostic(
@@ -536,7 +538,11 @@ def _parse_hole(source: Source, inner: str, offsets: list[int]) -> ast.Expr:
     try:
         tree = _lark().parse(inner, start="expr")
     except UnexpectedInput as error:
-        raise ParseFailure(_syntax_diagnostic(error, hole)) from None
+        diagnostic = _syntax_diagnostic(error, hole)
+        if diagnostic.code == "syntax/unexpected-end":  # the hole ended, not the file
+            message = diagnostic.message.replace("end of the file", "end of the value in `{…}`", 1)
+            diagnostic = replace(diagnostic, message=message, help="complete the expression before its `}`")
+        raise ParseFailure(diagnostic) from None
     too_deep = _too_deep(tree, hole)
     if too_deep is not None:
         raise ParseFailure(too_deep)
@@ -560,7 +566,7 @@ def _too_deep(tree: Tree, source: Source) -> Diagnostic | None:
             meta = node.meta
             span = source.span(0, 0) if meta.empty else source.span(meta.start_pos, meta.end_pos)
             return Diagnostic(
-                "syntax/too-deep", f"this is nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
+                "syntax/too-deep", f"expression nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
                 help="name parts of the expression with `let`, `param` or `def`",
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))

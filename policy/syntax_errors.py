@@ -89,7 +89,7 @@ def describe_unexpected_token(error: UnexpectedToken, source: Source, lark: Lark
     else:
         shown = ", ".join(expected[:_MAX_LISTED]) + (", …" if len(expected) > _MAX_LISTED else "")
         found = "end of the file" if token.type == "$END" else _found(token)
-        message = f"unexpected {found}; expected {shown}"
+        message = f"unexpected {found}; expected {shown}" if expected else f"unexpected {found}"
         help = _token_help(token)
         code = "syntax/unexpected-end" if token.type == "$END" else "syntax/unexpected-token"
     return Diagnostic(code, message, Stage.SYNTAX, span, help=help)
