@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from api.reports import REPORTS
-from policy.diagnostics import Diagnostic, DiagnosticError, render_all
+from policy.diagnostics import Diagnostic, DiagnosticError, Stage, render_all
 from policy.documents import KINDS, LoadedDocument, json_schema, load_document
 from policy.policy_set import check_files, read_policy_dir, sources_of
 from policy.source import Source
@@ -271,7 +271,7 @@ def fmt(
     check_only: Annotated[bool, typer.Option("--check", help="exit 1 if a file would change; write nothing")] = False,
 ) -> None:
     """Rewrite `.rev` files in the canonical layout."""
-    from policy.formatter import format_source
+    from policy.formatter import FormatMismatch, format_source
 
     files: list[Path] = []
     for path in paths:
@@ -283,6 +283,11 @@ def fmt(
             formatted = format_source(text, str(file))
         except DiagnosticError as error:
             problems.extend(error.diagnostics)
+            continue
+        except FormatMismatch:
+            problems.append(Diagnostic("format/internal", "the formatter could not keep this file's meaning; "
+                                       "it was left unchanged", Stage.USAGE, file=str(file),
+                                       help="please report this file to the Revgate maintainers"))
             continue
         if formatted != text:
             changed.append(file)
