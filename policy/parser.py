@@ -8,14 +8,15 @@ parser resumes at the next top-level declaration, so one run reports every broke
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from decimal import InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from grammar import grammar_text
 from policy import ast
@@ -29,17 +30,30 @@ MAX_NESTING = 100
 _DECL_START = re.compile(r"^[ \t]*(package|use|param|def|table|policy|test)\b", re.M)
 
 
+_LOCK = threading.RLock()
+"""One parse at a time per process: the builder holds the source being parsed (holes re-enter)."""
+
+
 @cache
 def _lark() -> Lark:
-    """The one parser of the process; building LALR tables is the expensive part."""
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        start=["start", "expr"],
-        cache=False,
-    )
+    """The one parser of the process; building LALR tables is the expensive part.
+
+    The AST is built during parsing (Lark's tree-less mode with `_BUILDER` as its transformer):
+    no parse tree is made and walked again, which halves the cost of a large policy set. Lark
+    gives tree-less callbacks no positions, so the builder computes each node's position from
+    its children's tokens.
+    """
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", start=["start", "expr"], transformer=_CALLBACKS)
+
+
+def _run(source: Source, text: str, start: str) -> Any:
+    """Parse `text` as `start`, building nodes located in `source`; re-entrant for message holes."""
+    with _LOCK:
+        saved = _BUILDER.begin(source)
+        try:
+            return _lark().parse(text, start=start)
+        finally:
+            _BUILDER.end(saved)
 
 
 class ParseFailure(Exception):
@@ -57,16 +71,7 @@ def parse_module(text: str, file: str = "<input>") -> ast.Module:
     if diagnostics:
         raise DiagnosticError(diagnostics)
     assert tree is not None
-    too_deep = _too_deep(tree, source)
-    if too_deep is not None:
-        raise DiagnosticError([too_deep])
-    try:
-        decls = tuple(_Builder(source).transform(tree).children)
-    except VisitError as error:  # a ParseFailure raised inside the transformer
-        failure = error.orig_exc
-        if isinstance(failure, ParseFailure):
-            raise DiagnosticError([failure.diagnostic]) from None
-        raise
+    decls = tuple(tree.children)
     package = next((d.name for d in decls if isinstance(d, ast.Package)), Path(file).stem)
     return ast.Module(file=file, package=package, decls=decls)
 
@@ -75,18 +80,11 @@ def parse_expression(text: str, file: str = "<expr>") -> ast.Expr:
     """Parse a single expression (used by tests, the formatter's round trip and tools)."""
     source = Source(file, text)
     try:
-        tree = _lark().parse(text, start="expr")
+        result: ast.Expr = _run(source, text, "expr")
     except UnexpectedInput as error:
         raise DiagnosticError([_syntax_diagnostic(error, source)]) from None
-    too_deep = _too_deep(tree, source)
-    if too_deep is not None:
-        raise DiagnosticError([too_deep])
-    try:
-        result: ast.Expr = _Builder(source).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, ParseFailure):
-            raise DiagnosticError([error.orig_exc.diagnostic]) from None
-        raise
+    except ParseFailure as failure:
+        raise DiagnosticError([failure.diagnostic]) from None
     return result
 
 
@@ -97,11 +95,16 @@ def _parse_with_recovery(source: Source) -> tuple[Tree | None, list[Diagnostic]]
     resume_at = 0
     while True:
         try:
-            tree = _lark().parse(text, start="start")
+            tree = _run(source, text, "start")
             return (tree if not diagnostics else None), diagnostics
-        except UnexpectedInput as error:
-            diagnostics.append(_syntax_diagnostic(error, source))
-            resume_at = _next_declaration(source.text, _error_offset(error, source), resume_at)
+        except (UnexpectedInput, ParseFailure) as error:
+            if isinstance(error, ParseFailure):
+                diagnostics.append(error.diagnostic)
+                failed_at = _offset_of(source, error.diagnostic.span)
+            else:
+                diagnostics.append(_syntax_diagnostic(error, source))
+                failed_at = _error_offset(error, source)
+            resume_at = _next_declaration(source.text, failed_at, resume_at)
             if resume_at < 0 or len(diagnostics) >= MAX_SYNTAX_ERRORS:
                 return None, diagnostics
             text = _blank(source.text, resume_at)
@@ -115,6 +118,14 @@ def _next_declaration(text: str, error_at: int, previous: int) -> int:
         if start >= error_at and start > previous:
             return start
     return -1
+
+
+def _offset_of(source: Source, span: Span | None) -> int:
+    """The character offset where a span starts (for resuming after a located failure)."""
+    if span is None or span.line < 1:
+        return 0
+    starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
+    return starts[min(span.line, len(starts)) - 1] + span.column - 1
 
 
 def _blank(text: str, upto: int) -> str:
@@ -213,13 +224,76 @@ def _unescape(source: Source, token: Token) -> str:
     return "".join(out)
 
 
-@v_args(inline=True, meta=True)
-class _Builder(Transformer):  # type: ignore[type-arg]
-    """Lark tree → AST; one method per grammar alias, each building one node."""
+_CLOSERS = frozenset({"RBRACE", "RPAR", "RSQB"})
+"""Closing brackets are kept in the parse only so that a node's position includes them."""
 
-    def __init__(self, source: Source) -> None:
-        super().__init__()
-        self.source = source
+
+class _Meta:
+    """Where a node is in the text, from its first to its last token (what Lark's `meta` says)."""
+
+    __slots__ = ("empty", "end_pos", "start_pos")
+
+    def __init__(self, start: int | None, end: int | None) -> None:
+        self.empty = start is None
+        self.start_pos = start or 0
+        self.end_pos = end if end is not None else self.start_pos
+
+
+class _Builder:
+    """Builds the AST during parsing: one method per grammar alias, each making one node.
+
+    Lark calls `callbacks()[alias](children)` at each reduction. The wrapper around every method
+    computes the node's position from its children (tokens carry offsets; nodes built earlier are
+    looked up in `_positions`) and its nesting depth, so a pathological file is refused with a
+    diagnostic before the recursive passes after the parser could exhaust Python's stack.
+    """
+
+    def __init__(self) -> None:
+        self.source: Source = Source("<none>", "")
+        self._positions: dict[int, tuple[int, int]] = {}
+        self._depths: dict[int, int] = {}
+
+    def begin(self, source: Source) -> tuple[Source, dict[int, tuple[int, int]], dict[int, int]]:
+        saved = (self.source, self._positions, self._depths)
+        self.source, self._positions, self._depths = source, {}, {}
+        return saved
+
+    def end(self, saved: tuple[Source, dict[int, tuple[int, int]], dict[int, int]]) -> None:
+        self.source, self._positions, self._depths = saved
+
+    def _position(self, child: Any) -> tuple[int, int] | None:
+        if isinstance(child, Token):
+            return None if child.start_pos is None else (child.start_pos, child.end_pos or child.start_pos)
+        return None if child is None else self._positions.get(id(child))
+
+    def callback(self, method: Any) -> Any:
+        """Lark's callback for one alias: position and depth bookkeeping around `method`."""
+        position = self._position
+
+        def build(children: list[Any]) -> Any:
+            start = end = None
+            for child in children:
+                found = position(child)
+                if found is not None:
+                    start = found[0]
+                    break
+            for child in reversed(children):
+                found = position(child)
+                if found is not None:
+                    end = found[1]
+                    break
+            meta = _Meta(start, end)
+            node = method(meta, *[c for c in children if not (isinstance(c, Token) and c.type in _CLOSERS)])
+            depth = 1 + max((self._depths.get(id(c), 0) for c in children if c is not None
+                             and not isinstance(c, Token)), default=0)
+            if depth > MAX_NESTING:
+                raise ParseFailure(_too_deep_at(self._span(meta)))
+            self._depths[id(node)] = depth
+            if start is not None:
+                self._positions[id(node)] = (start, end if end is not None else start)
+            return node
+
+        return build
 
     # -- helpers --
     def _span(self, meta: Any) -> Span:
@@ -431,8 +505,14 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     number = percent = money = date = duration = _literal
 
 
-# `def` is a Python keyword, so the alias method is registered under its grammar name here.
-setattr(_Builder, "def", _Builder.def_)
+class _Callbacks:
+    """Lark's internal transformer: an attribute per grammar alias (`def` is a Python keyword)."""
+
+
+_BUILDER = _Builder()
+_CALLBACKS = _Callbacks()
+for _name in [n for n in vars(_Builder) if not n.startswith("_") and n not in ("begin", "end", "callback", "source")]:
+    setattr(_CALLBACKS, "def" if _name == "def_" else _name, _BUILDER.callback(getattr(_BUILDER, _name)))
 
 
 def _expr_span(expr: ast.Expr) -> Span:
@@ -536,41 +616,23 @@ def _parse_hole(source: Source, inner: str, offsets: list[int]) -> ast.Expr:
     """Parse the expression of a `{…}` hole, locating its nodes at their true place in the file."""
     hole = _HoleSource(source, inner, offsets)
     try:
-        tree = _lark().parse(inner, start="expr")
+        result: ast.Expr = _run(hole, inner, "expr")
     except UnexpectedInput as error:
         diagnostic = _syntax_diagnostic(error, hole)
         if diagnostic.code == "syntax/unexpected-end":  # the hole ended, not the file
             message = diagnostic.message.replace("end of the file", "end of the value in `{…}`", 1)
             diagnostic = replace(diagnostic, message=message, help="complete the expression before its `}`")
         raise ParseFailure(diagnostic) from None
-    too_deep = _too_deep(tree, hole)
-    if too_deep is not None:
-        raise ParseFailure(too_deep)
-    try:
-        result: ast.Expr = _Builder(hole).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, ParseFailure):
-            raise error.orig_exc from None
-        raise
     return result
 
 
-def _too_deep(tree: Tree, source: Source) -> Diagnostic | None:
-    """A diagnostic when the tree nests deeper than MAX_NESTING, else None. The passes after the
-    parser recurse over the tree; without a limit, a pathological file exhausts Python's stack
-    (a RecursionError rather than a diagnostic). Walked with an explicit stack for that reason."""
-    stack: list[tuple[Tree, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            meta = node.meta
-            span = source.span(0, 0) if meta.empty else source.span(meta.start_pos, meta.end_pos)
-            return Diagnostic(
-                "syntax/too-deep", f"expression nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
-                help="name parts of the expression with `let`, `param` or `def`",
-            )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return None
+def _too_deep_at(span: Span) -> Diagnostic:
+    """The passes after the parser recurse over the tree; a limit keeps a pathological file a
+    diagnostic rather than a RecursionError."""
+    return Diagnostic(
+        "syntax/too-deep", f"expression nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
+        help="name parts of the expression with `let`, `param` or `def`",
+    )
 
 
 def parse_file(path: Path) -> ast.Module:
