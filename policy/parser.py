@@ -261,36 +261,42 @@ class _Builder:
     def end(self, saved: tuple[Source, dict[int, tuple[int, int]], dict[int, int]]) -> None:
         self.source, self._positions, self._depths = saved
 
-    def _position(self, child: Any) -> tuple[int, int] | None:
-        if isinstance(child, Token):
-            return None if child.start_pos is None else (child.start_pos, child.end_pos or child.start_pos)
-        return None if child is None else self._positions.get(id(child))
-
     def callback(self, method: Any) -> Any:
         """Lark's callback for one alias: position and depth bookkeeping around `method`."""
-        position = self._position
 
         def build(children: list[Any]) -> Any:
+            positions, depths = self._positions, self._depths
             start = end = None
+            depth = 0
+            kept = []
             for child in children:
-                found = position(child)
-                if found is not None:
-                    start = found[0]
-                    break
-            for child in reversed(children):
-                found = position(child)
-                if found is not None:
-                    end = found[1]
-                    break
+                if isinstance(child, Token):
+                    if child.start_pos is not None:
+                        if start is None:
+                            start = child.start_pos
+                        end = child.end_pos
+                    if child.type in _CLOSERS:
+                        continue
+                elif child is not None:
+                    key = id(child)
+                    found = positions.get(key)
+                    if found is not None:
+                        if start is None:
+                            start = found[0]
+                        end = found[1]
+                    below = depths.get(key, 0)
+                    if below > depth:
+                        depth = below
+                kept.append(child)
             meta = _Meta(start, end)
-            node = method(meta, *[c for c in children if not (isinstance(c, Token) and c.type in _CLOSERS)])
-            depth = 1 + max((self._depths.get(id(c), 0) for c in children if c is not None
-                             and not isinstance(c, Token)), default=0)
+            node = method(meta, *kept)
+            depth += 1
             if depth > MAX_NESTING:
                 raise ParseFailure(_too_deep_at(self._span(meta)))
-            self._depths[id(node)] = depth
+            key = id(node)
+            depths[key] = depth
             if start is not None:
-                self._positions[id(node)] = (start, end if end is not None else start)
+                positions[key] = (start, end if end is not None else start)
             return node
 
         return build

@@ -41,10 +41,13 @@ class Source:
         return index + 1, offset - self._line_starts[index] + 1
 
     def span(self, start: int, end: int) -> Span:
-        """A span between two character offsets."""
-        line, column = self.position(start)
-        end_line, end_column = self.position(max(start, end))
-        return Span(self.name, line, column, end_line, end_column)
+        """A span between two character offsets (the parser's hottest helper: kept inline)."""
+        starts, size = self._line_starts, len(self.text)
+        start = 0 if start < 0 else size if start > size else start
+        end = start if end < start else size if end > size else end
+        line = bisect.bisect_right(starts, start)
+        end_line = line if end < (starts[line] if line < len(starts) else size + 1) else bisect.bisect_right(starts, end)
+        return Span(self.name, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its newline ('' past the end)."""
