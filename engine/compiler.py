@@ -215,7 +215,7 @@ class ExprCompiler:
         assert resolution is not None, f"unresolved call `{node.name}`"
         args = [self.expr(a) for a in node.args]
         if resolution.kind == "builtin":
-            return self._builtin(resolution.target, args)
+            return self._builtin(resolution.target, args, self.checked.type_of(node))
         if resolution.kind == "def" and self._inlinable(node):
             return self._inline(resolution.target, args)
         prefix = "d" if resolution.kind == "def" else "t"
@@ -242,12 +242,13 @@ class ExprCompiler:
         """Bindings inside a quantifier or aggregate: its variable shadows a def parameter."""
         return {k: v for k, v in self.bindings.items() if k != var}
 
-    def _builtin(self, name: str, args: list[str]) -> str:
+    def _builtin(self, name: str, args: list[str], result: T.Type = T.ANY) -> str:
         if name == "count":
             return f"_count_list({args[0]})"
         if name in ("sum", "min", "max", "avg"):
             function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[name]
-            return f"{function}(_iterate(ctx, _as_list({args[0]}, {name!r})))"
+            zero = ", _ZERO_MONEY" if name == "sum" and result == T.MONEY else ""
+            return f"{function}(_iterate(ctx, _as_list({args[0]}, {name!r})){zero})"
         if name == "kpi":
             return f"ctx.kpis.get({args[0]})"
         if name == "person":
@@ -270,9 +271,11 @@ class ExprCompiler:
                 return f"_count_list({source})"
             return f"_count(1 for {var} in {source}{where})"
         function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[node.func]
-        if node.func == "sum" and self.checked.type_of(node.element) in (T.NUMBER, T.PERCENT):
+        element = self.checked.type_of(node.element)
+        if node.func == "sum" and element in (T.NUMBER, T.PERCENT):
             function = "_sum_numbers"  # the built-in sum, in C; a none element raises TypeError → error
-        return f"{function}({self.inside_loop(node.element)} for {var} in {source}{where})"
+        zero = ", _ZERO_MONEY" if node.func == "sum" and element == T.MONEY else ""
+        return f"{function}(({self.inside_loop(node.element)} for {var} in {source}{where}){zero})"
 
     def visit_Unary(self, node: ast.Unary) -> str:
         if node.op == "not":

@@ -113,6 +113,8 @@ class Explainer:
             try:
                 self.interp.eval(target, env)
             except EvalError as error:
+                if error.message.startswith("cannot evaluate"):
+                    return error.code, error.message
                 return error.code, f"cannot evaluate `{format_expression(target)}`: {error.message}"
         code = getattr(raised, "code", "eval/invalid-operation")
         detail = getattr(raised, "message", None) or str(raised) or type(raised).__name__

@@ -16,6 +16,7 @@ from policy import ast
 from policy import types as T
 from policy.formatter import format_expression
 
+
 @dataclass(frozen=True, slots=True)
 class Operand:
     """One operand shown in a finding's `values`: its text and whether it is a percent."""

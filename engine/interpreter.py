@@ -16,11 +16,14 @@ from engine.runtime import (
     AGGREGATE_FUNCTIONS,
     BUILTIN_FUNCTIONS,
     CONTEXT_BUILTINS,
+    ZERO,
+    ZERO_MONEY,
     EvalContext,
     EvalError,
     count_list,
     describe,
     iterate,
+    total,
 )
 from engine.runtime import as_list as _as_list
 from policy import ast
@@ -117,6 +120,8 @@ class Interpreter:
                 items = _as_list(args[0], resolution.target)
                 if resolution.target == "count":
                     return count_list(items)
+                if resolution.target == "sum":
+                    return total(iter(iterate(self.ctx, items)), self._zero(node))
                 return AGGREGATE_FUNCTIONS[resolution.target](iter(iterate(self.ctx, items)))
             function = BUILTIN_FUNCTIONS[resolution.target]
             return function(self.ctx, *args) if resolution.target in CONTEXT_BUILTINS else function(*args)
@@ -149,7 +154,13 @@ class Interpreter:
                 if node.where is None or self.truth(node.where, inner):
                     yield self.eval(node.element, inner)
 
+        if node.func == "sum":
+            return total(elements(), self._zero(node))
         return AGGREGATE_FUNCTIONS[node.func](elements())
+
+    def _zero(self, node: ast.Expr) -> Any:
+        """The sum of nothing: zero money for a sum of money, else the number 0."""
+        return ZERO_MONEY if self.checked.type_of(node) == T.MONEY else ZERO
 
     # ---- operators -----------------------------------------------------------------------
 

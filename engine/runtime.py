@@ -131,13 +131,17 @@ def truth(value: Any) -> bool:
 # ---- aggregates --------------------------------------------------------------------------------
 
 
-def total(items: Iterable[Any]) -> Any:
-    """`sum`: 0 for nothing; money adds with currency checks."""
-    result: Any = ZERO
+ZERO_MONEY = Money(ZERO, "")
+"""The sum of no money: zero in whatever currency it meets (so `sum(...) <= 50k USD` holds)."""
+
+
+def total(items: Iterable[Any], zero: Any = ZERO) -> Any:
+    """`sum`: zero for nothing (`zero` is ZERO_MONEY for a sum of money); money adds with currency checks."""
+    result: Any = zero
     for item in items:
         if item is None:
             raise EvalError("eval/none", "cannot add `none`: a value is missing")
-        result = item if result is ZERO else result + item
+        result = item if result is zero else result + item
     return result
 
 
@@ -307,7 +311,7 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_iterate": iterate, "_truth": truth, "_sum_numbers": sum_numbers, "_safe": safe, "_MISSING": MISSING, "_total": total, "_count": count, "_count_list": count_list, "_min": minimum,
     "_max": maximum, "_avg": average, "_as_list": as_list, "_index": index, "_field": field,
     "_no_row": no_row, "_any": any, "_all": all, "_enumerate": enumerate, "_DocList": DocList,
-    "_ZERO": ZERO, "_Decimal": Decimal, "_str": str, "_isinstance": isinstance, "_list": list,
+    "_ZERO": ZERO, "_ZERO_MONEY": ZERO_MONEY, "_Decimal": Decimal, "_str": str, "_isinstance": isinstance, "_list": list,
     **{f"_fn_{name}": fn for name, fn in BUILTIN_FUNCTIONS.items()},
 }
 """The globals of compiled code — nothing else is reachable from a policy."""

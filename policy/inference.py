@@ -212,8 +212,11 @@ class ExprChecker:
             return T.ANY
         return self._aggregate_result(node.func, element, node.span)
 
-    def _bind_item(self, var: str, source: ast.Expr, scope: Scope, var_span: Span) -> Scope:
+    def _bind_item(self, var: str, source: ast.Expr, scope: Scope, var_span: Span, shadow_check: bool = True) -> Scope:
         """The scope inside a quantifier, aggregate or `for each`: `var` is an item of `source`."""
+        if shadow_check and var in scope:
+            self.error("check/shadowed-name", f"`{var}` is already bound here", var_span,
+                       help="choose another name, so every use of it means one thing")
         found = self.infer(source, scope)
         item: T.Type = T.ANY
         if isinstance(found, T.ListType):

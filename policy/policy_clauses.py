@@ -47,13 +47,13 @@ class _PolicyWalk:
                             self.exprs.infer(part, scope)
                 self.check_scopes.append((clause, dict(scope), loops))
             elif isinstance(clause, ast.ForEach):
-                inner = dict(self.exprs._bind_item(clause.var, clause.source, scope, clause.var_span))
+                inner = dict(self.exprs._bind_item(clause.var, clause.source, scope, clause.var_span, shadow_check=False))
                 self._bind(clause.var, clause.var_span, scope, loops)
                 if clause.where is not None:
                     self.exprs.expect_bool(clause.where, inner, "a `where` filter")
                 self.body(clause.body, inner, (*loops, clause.var))
             elif loops:
-                word = type(clause).__name__.lower()
+                word = clause.key if isinstance(clause, ast.Meta) else type(clause).__name__.lower()
                 self.report("check/misplaced-clause", f"`{word}` belongs at the top of the policy, not in `for each`",
                             clause, help="move it out of the `for each` block")
 

@@ -235,6 +235,8 @@ def format_money(value: Money) -> str:
     Two decimals, or more when the amount has more (`$0.125` is not rounded away).
     """
     amount = value.amount
+    if not value.currency:  # the zero of a sum over nothing
+        return format_number(amount)
     places = max(2, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 2
     text = f"{abs(amount):,.{places}f}"
     sign = "-" if amount < 0 else ""
