@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -28,6 +29,27 @@ app = typer.Typer(
     add_completion=False, pretty_exceptions_enable=False,
 )
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+_KIND_KEY = re.compile(r'^kind\s*:|"kind"\s*:', re.M)
+
+
+def _documents_under(root: Path) -> list[Path]:
+    """The documents in a directory: spreadsheets, and YAML/JSON files that declare a `kind`.
+
+    A policy repository also holds other YAML (overrides, expected-decision cases, CI config);
+    a file named on the command line is always taken as a document.
+    """
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES):
+        if path.suffix.lower() in (".csv", ".xlsx"):
+            found.append(path)
+            continue
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+        except OSError:
+            head = "kind:"
+        if _KIND_KEY.search(head):
+            found.append(path)
+    return found
 
 
 class OutputFormat(StrEnum):
@@ -70,8 +92,7 @@ def _collect(paths: list[Path]) -> tuple[dict[str, str], list[Path]]:
         if path.is_dir():
             for name, text in read_policy_dir(path).items():
                 sources[f"{_policy_root_prefix(path)}{name}"] = text
-            documents.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES
-                                    and p.is_file()))
+            documents.extend(_documents_under(path))
         elif path.suffix == ".rev":
             sources[path.as_posix()] = path.read_text(encoding="utf-8")
         elif path.suffix.lower() in DOCUMENT_SUFFIXES:
@@ -146,7 +167,7 @@ def _load_charter(path: Path | None) -> LoadedDocument | None:
 def _documents(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+            yield from _documents_under(path)
         elif path.exists():
             yield path
         else:
