@@ -25,8 +25,11 @@ from policy.policy_set import check_files, read_policy_dir, sources_of
 from policy.source import Source
 
 app = typer.Typer(
-    name="rev", help="Revgate: policy-as-code for revenue governance.", no_args_is_help=True,
-    add_completion=False, pretty_exceptions_enable=False,
+    name="rev",
+    help="Revgate: policy-as-code for revenue governance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
 _KIND_KEY = re.compile(r'^kind\s*:|"kind"\s*:', re.M)
@@ -98,15 +101,18 @@ def _collect(paths: list[Path]) -> tuple[dict[str, str], list[Path]]:
         elif path.suffix.lower() in DOCUMENT_SUFFIXES:
             documents.append(path)
         else:
-            raise _usage_error(f"`{path}` is neither a `.rev` file, a directory nor a document "
-                               f"({', '.join(DOCUMENT_SUFFIXES)})")
+            raise _usage_error(
+                f"`{path}` is neither a `.rev` file, a directory nor a document ({', '.join(DOCUMENT_SUFFIXES)})"
+            )
     return sources, documents
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="`.rev` files, policy directories or documents")],
-    format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="text for people, json for tools")
+    ] = OutputFormat.text,
 ) -> None:
     """Check policies and documents before anything runs: every problem, located, with a fix."""
     sources, documents = _collect(paths)
@@ -207,8 +213,11 @@ def check(
         used.update(i for i, o in enumerate(offered) if _touched(o, decision))
         worst = max(worst, decision.verdict, key=["pass", "warn", "block"].index)
         report.decision(decision)
-    notes = [f"override of {o.policy} at {o.path or '/'} by {o.approver} matched no finding"
-             for i, o in enumerate(offered) if i not in used and o.document is None]
+    notes = [
+        f"override of {o.policy} at {o.path or '/'} by {o.approver} matched no finding"
+        for i, o in enumerate(offered)
+        if i not in used and o.document is None
+    ]
     report.end(notes)
     if invalid:
         raise typer.Exit(2)
@@ -282,8 +291,10 @@ def _print_test_report(report: Any) -> None:
     typer.echo(f"\n{report.passed} passed, {report.failed} failed")
     typer.echo(f"check coverage: {report.coverage_percent}%")
     for item in report.uncovered():
-        typer.echo(f"  not covered: {item['policy']} ({item['file']}:{item['line']}) — no test makes it "
-                   + " or ".join(item["missing"]))
+        typer.echo(
+            f"  not covered: {item['policy']} ({item['file']}:{item['line']}) — no test makes it "
+            + " or ".join(item["missing"])
+        )
 
 
 @app.command()
@@ -306,9 +317,15 @@ def fmt(
             problems.extend(error.diagnostics)
             continue
         except FormatMismatch:
-            problems.append(Diagnostic("format/internal", "the formatter could not keep this file's meaning; "
-                                       "it was left unchanged", Stage.USAGE, file=str(file),
-                                       help="please report this file to the Revgate maintainers"))
+            problems.append(
+                Diagnostic(
+                    "format/internal",
+                    "the formatter could not keep this file's meaning; it was left unchanged",
+                    Stage.USAGE,
+                    file=str(file),
+                    help="please report this file to the Revgate maintainers",
+                )
+            )
             continue
         if formatted != text:
             changed.append(file)

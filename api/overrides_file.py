@@ -47,8 +47,9 @@ def load_overrides(path: Path) -> list[Override]:
                 pointer = "/" + "/".join(str(p) for p in (index, *e["loc"]))
                 problems.append(f"{path}: {pointer}: {e['msg']}")
             continue
-        overrides.append(Override(entry.policy, entry.path, entry.approver, entry.justification, entry.expires,
-                                  entry.document))
+        overrides.append(
+            Override(entry.policy, entry.path, entry.approver, entry.justification, entry.expires, entry.document)
+        )
     if problems:
         typer.echo("\n".join(f"error: {p}" for p in problems), err=True)
         raise typer.Exit(2)

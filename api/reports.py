@@ -72,8 +72,10 @@ class TextReport(Report):
                 w(f"      may be overridden by {', '.join(finding.override_by)}\n")
         for note in decision.overrides:
             if note.status != "applied":
-                w(f"  ? override of {note.policy} at {note.path or '/'} by {note.approver}: {note.status}"
-                  f" — {note.reason}\n")
+                w(
+                    f"  ? override of {note.policy} at {note.path or '/'} by {note.approver}: {note.status}"
+                    f" — {note.reason}\n"
+                )
         w("\n")
 
     def invalid(self, document: str, diagnostics: list[Diagnostic]) -> None:
@@ -128,29 +130,62 @@ class SarifReport(_Collecting):
     """SARIF 2.1.0 for code-scanning views: one result per finding, the policy as its rule."""
 
     def end(self, notes: list[str]) -> None:
-        rules = [{"id": p.id, "name": p.id, "shortDescription": {"text": p.title},
-                  "fullDescription": {"text": p.meta.get("description") or p.title}}
-                 for p in self.policy_set.policies]
+        rules = [
+            {
+                "id": p.id,
+                "name": p.id,
+                "shortDescription": {"text": p.title},
+                "fullDescription": {"text": p.meta.get("description") or p.title},
+            }
+            for p in self.policy_set.policies
+        ]
         results: list[dict[str, Any]] = []
         for decision in self.decisions:
             for f in decision.findings:
                 level = "error" if f.blocks else ("note" if f.overridden_by else "warning")
-                results.append({
-                    "ruleId": f.policy, "level": level, "message": {"text": f.message},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": decision.document}},
-                                   "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "object"}]}],
-                    "relatedLocations": [{"physicalLocation": {"artifactLocation": {"uri": f.source["file"]},
-                                                               "region": {"startLine": f.source["line"],
-                                                                          "startColumn": f.source["column"]}}}],
-                    "properties": {"outcome": f.outcome, "enforcement": f.enforcement, "path": f.path,
-                                   "override_by": f.override_by, "overridden_by": f.overridden_by},
-                })
+                results.append(
+                    {
+                        "ruleId": f.policy,
+                        "level": level,
+                        "message": {"text": f.message},
+                        "locations": [
+                            {
+                                "physicalLocation": {"artifactLocation": {"uri": decision.document}},
+                                "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "object"}],
+                            }
+                        ],
+                        "relatedLocations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": f.source["file"]},
+                                    "region": {"startLine": f.source["line"], "startColumn": f.source["column"]},
+                                }
+                            }
+                        ],
+                        "properties": {
+                            "outcome": f.outcome,
+                            "enforcement": f.enforcement,
+                            "path": f.path,
+                            "override_by": f.override_by,
+                            "overridden_by": f.overridden_by,
+                        },
+                    }
+                )
         for document, diagnostics in self.invalids:
             for d in diagnostics:
-                results.append({"ruleId": d.code, "level": "error", "message": {"text": d.message},
-                                "locations": [{"physicalLocation": {"artifactLocation": {"uri": document}}}]})
-        sarif = {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                 "runs": [{"tool": {"driver": {"name": "revgate", "rules": rules}}, "results": results}]}
+                results.append(
+                    {
+                        "ruleId": d.code,
+                        "level": "error",
+                        "message": {"text": d.message},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": document}}}],
+                    }
+                )
+        sarif = {
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [{"tool": {"driver": {"name": "revgate", "rules": rules}}, "results": results}],
+        }
         self.out.write(json.dumps(sarif, indent=2) + "\n")
 
 
@@ -199,8 +234,10 @@ class GithubReport(Report):
     def invalid(self, document: str, diagnostics: list[Diagnostic]) -> None:
         for d in diagnostics:
             line = f",line={d.span.line},col={d.span.column}" if d.span else ""
-            self.out.write(f"::error file={_escape(document, True)}{line},title={_escape(d.code, True)}::"
-                           f"{_escape((d.pointer or '/') + ': ' + d.message)}\n")
+            self.out.write(
+                f"::error file={_escape(document, True)}{line},title={_escape(d.code, True)}::"
+                f"{_escape((d.pointer or '/') + ': ' + d.message)}\n"
+            )
 
     def end(self, notes: list[str]) -> None:
         for note in notes:
@@ -208,5 +245,9 @@ class GithubReport(Report):
 
 
 REPORTS: dict[str, Callable[[TextIO, PolicySet, str], Report]] = {
-    "text": TextReport, "json": JsonReport, "sarif": SarifReport, "junit": JunitReport, "github": GithubReport,
+    "text": TextReport,
+    "json": JsonReport,
+    "sarif": SarifReport,
+    "junit": JunitReport,
+    "github": GithubReport,
 }

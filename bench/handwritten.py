@@ -32,25 +32,50 @@ def check_comp_plan(plan: dict[str, Any], charter: dict[str, Any], kpis: dict[st
     if plan["role"]["function"] in ("sales", "marketing"):
         weight = sum((c["weight"] for c in components if c["kpi"] in shared), Decimal(0))
         if not weight >= MIN_SHARED_WEIGHT:
-            out.append(("incentives.shared_kpi_weight", "", "fail",
-                        f"{plan['role']['title']} plan weights shared KPIs at {format_percent(weight)}; "
-                        f"at least 20% is required"))
+            out.append(
+                (
+                    "incentives.shared_kpi_weight",
+                    "",
+                    "fail",
+                    f"{plan['role']['title']} plan weights shared KPIs at {format_percent(weight)}; "
+                    f"at least 20% is required",
+                )
+            )
     total = sum((c["weight"] for c in components), Decimal(0))
     if total != 1:
-        out.append(("incentives.weights_total_100", "", "fail",
-                    f"component weights add up to {format_percent(total)}, not 100%"))
+        out.append(
+            (
+                "incentives.weights_total_100",
+                "",
+                "fail",
+                f"component weights add up to {format_percent(total)}, not 100%",
+            )
+        )
     if len(components) > 3:
-        out.append(("incentives.few_measures", "", "fail",
-                    f"{len(components)} components; keep plans to three measures"))
+        out.append(
+            ("incentives.few_measures", "", "fail", f"{len(components)} components; keep plans to three measures")
+        )
     for i, c in enumerate(components):
         if c["weight"] < Decimal("0.1"):
-            out.append(("incentives.few_measures", f"/components/{i}", "fail",
-                        f"component {c['name']} is weighted {format_percent(c['weight'])}; "
-                        f"below 10% it changes no behaviour"))
+            out.append(
+                (
+                    "incentives.few_measures",
+                    f"/components/{i}",
+                    "fail",
+                    f"component {c['name']} is weighted {format_percent(c['weight'])}; "
+                    f"below 10% it changes no behaviour",
+                )
+            )
     for i, c in enumerate(components):
         if kpis.get(c["kpi"]) is None:
-            out.append(("incentives.registered_kpis", f"/components/{i}", "fail",
-                        f"component {c['name']} measures {c['kpi']}, which the charter does not define"))
+            out.append(
+                (
+                    "incentives.registered_kpis",
+                    f"/components/{i}",
+                    "fail",
+                    f"component {c['name']} measures {c['kpi']}, which the charter does not define",
+                )
+            )
     try:
         if plan["ote"] != plan["base_salary"] + plan["target_variable"]:
             out.append(("incentives.ote_adds_up", "", "fail", "OTE is not base salary plus target variable"))
@@ -92,8 +117,14 @@ def _check_shift(s: dict[str, Any], path: str, charter: dict[str, Any], kpis: di
     amount, source, target = s["amount"], s["from"], s["to"]
     level = _level(amount)
     if not _approved(s, level):
-        out.append(("budgeting.approval_band", path, "fail",
-                    f"shift {s['id']} moves {format_money(amount)}; it needs approval at the {level} level"))
+        out.append(
+            (
+                "budgeting.approval_band",
+                path,
+                "fail",
+                f"shift {s['id']} moves {format_money(amount)}; it needs approval at the {level} level",
+            )
+        )
     if amount > KPI_OWNER_THRESHOLD:
         for k in charter["shared_kpis"]:
             if k in source["kpis"] or k in target["kpis"]:
@@ -101,21 +132,38 @@ def _check_shift(s: dict[str, Any], path: str, charter: dict[str, Any], kpis: di
                 if kpi is None:
                     out.append(("budgeting.shift_needs_kpi_owner", path, "error", f"{k} is not in the charter"))
                 elif not any(a["approver"] == kpi["owner"] and a["decision"] == "approved" for a in s["approvals"]):
-                    out.append(("budgeting.shift_needs_kpi_owner", path, "fail",
-                                f"shift {s['id']} moves {format_money(amount)} and touches {k}; "
-                                f"its owner {kpi['owner']} has not approved it"))
+                    out.append(
+                        (
+                            "budgeting.shift_needs_kpi_owner",
+                            path,
+                            "fail",
+                            f"shift {s['id']} moves {format_money(amount)} and touches {k}; "
+                            f"its owner {kpi['owner']} has not approved it",
+                        )
+                    )
     if any(a["approver"] == s["requested_by"] for a in s["approvals"]):
-        out.append(("budgeting.no_self_approval", path, "fail",
-                    f"{s['requested_by']} requested shift {s['id']} and approved it too"))
+        out.append(
+            (
+                "budgeting.no_self_approval",
+                path,
+                "fail",
+                f"{s['requested_by']} requested shift {s['id']} and approved it too",
+            )
+        )
     if source["function"] != target["function"]:
         if kpis.get(s["decision_kpi"]) is None:
             out.append(("budgeting.cross_function_shift", path, "fail", "no registered KPI decides the shift"))
         if len(s["justification"]) < 40:
             out.append(("budgeting.cross_function_shift", path, "fail", "justification shorter than 40 characters"))
-    if target["category"] == "personnel" or s["headcount_delta"] > 0:
-        if not _approved(s, "exec_committee"):
-            out.append(("budgeting.headcount_moves", path, "fail",
-                        f"shift {s['id']} funds headcount; the executive committee has not approved it"))
+    if (target["category"] == "personnel" or s["headcount_delta"] > 0) and not _approved(s, "exec_committee"):
+        out.append(
+            (
+                "budgeting.headcount_moves",
+                path,
+                "fail",
+                f"shift {s['id']} funds headcount; the executive committee has not approved it",
+            )
+        )
     if not amount <= Decimal("0.25") * source["amount"]:
         out.append(("budgeting.source_share", path, "fail", "the shift moves more than 25% of its source line"))
     return out

@@ -103,7 +103,11 @@ def _constant_param(checked: CheckedSet, param_id: str) -> Any:
         resolution = checked.resolution(node)
         if isinstance(node, ast.Call) or (resolution is not None and resolution.kind in ("charter", "today")):
             return _DYNAMIC
-        if resolution is not None and resolution.kind == "param" and _constant_param(checked, resolution.target) is _DYNAMIC:
+        if (
+            resolution is not None
+            and resolution.kind == "param"
+            and _constant_param(checked, resolution.target) is _DYNAMIC
+        ):
             return _DYNAMIC
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
@@ -340,8 +344,9 @@ def _path(depth: int) -> str:
 class PolicyCompiler:
     """Writes the function of one policy; each check records (site, path, error, scope) when it fails."""
 
-    def __init__(self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer, explain_out: _Writer,
-                 prefix: str) -> None:
+    def __init__(
+        self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer, explain_out: _Writer, prefix: str
+    ) -> None:
         self.exprs = exprs
         self.policy = policy
         self.out = out
@@ -480,15 +485,22 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
         prefix = {"def": "d", "table": "t", "param": "p"}[symbol.kind]
         function = names.function(prefix, symbol.id)
         {"def": _write_def, "table": _write_table, "param": _write_param}[symbol.kind](
-            exprs, function, symbol.decl, body  # type: ignore[arg-type]
+            exprs,
+            function,
+            symbol.decl,
+            body,  # type: ignore[arg-type]
         )
     source = "\n".join(body.lines + explain.lines) + "\n"
     namespace: dict[str, Any] = {"__builtins__": {}, **RUNTIME_NAMES, **names.constants}
     namespace["_RECOVERABLE"] = RECOVERABLE
     exec(compile(source, "<revgate policies>", "exec"), namespace)
     policies = [
-        CompiledPolicy(p, namespace[fn], sites,
-                       {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None})
+        CompiledPolicy(
+            p,
+            namespace[fn],
+            sites,
+            {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None},
+        )
         for p, fn, sites in compiled
     ]
     return CompiledSet(checked, policies, source, namespace)

@@ -71,8 +71,13 @@ class OverrideNote:
     reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy, "path": self.path, "approver": self.approver, "status": self.status,
-                "reason": self.reason}
+        return {
+            "policy": self.policy,
+            "path": self.path,
+            "approver": self.approver,
+            "status": self.status,
+            "reason": self.reason,
+        }
 
 
 @dataclass

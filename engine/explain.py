@@ -186,8 +186,11 @@ def _generated(plan: ExplainPlan, conjunct: Conjunct | None, operands: tuple[Any
     if conjunct.kind == "quantifier":
         what = {"any": "no item matched", "all": "an item does not match", "no": "an item matches"}
         return f"expected {conjunct.text}, but {what[conjunct.quantifier or 'any']}"
-    shown = [format_value(v, o.percent) if v is not MISSING else "?"
-             for o, v in zip(conjunct.operands, operands, strict=False) if not o.constant]
+    shown = [
+        format_value(v, o.percent) if v is not MISSING else "?"
+        for o, v in zip(conjunct.operands, operands, strict=False)
+        if not o.constant
+    ]
     if conjunct.kind == "compare" and shown:
         return f"expected {conjunct.text}, got {' and '.join(shown)}"
     return f"expected {conjunct.text}"

@@ -67,8 +67,9 @@ def _operand_nodes(node: ast.Expr) -> list[ast.Expr]:
     return []
 
 
-def write_explainer(exprs: Any, writer: Any, name: str, require: ast.Require, names: list[str],
-                    override: ast.Expr | None) -> ExplainPlan:
+def write_explainer(
+    exprs: Any, writer: Any, name: str, require: ast.Require, names: list[str], override: ast.Expr | None
+) -> ExplainPlan:
     """Write the explainer function of one `require` and return its plan.
 
     The function returns (holes, deciding conjunct, its operand values, who may override).
@@ -95,13 +96,21 @@ def write_explainer(exprs: Any, writer: Any, name: str, require: ast.Require, na
     for index, node in enumerate(_conjuncts(require.condition)):
         operands = [o for o in _operand_nodes(node) if not isinstance(o, ast.Literal)]
         resolution_constant = [_is_constant(checked, o) for o in operands]
-        conjuncts.append(Conjunct(
-            format_expression(node),
-            "compare" if isinstance(node, ast.Compare) else "quantifier" if isinstance(node, ast.Quantifier) else "other",
-            node.quantifier if isinstance(node, ast.Quantifier) else None,
-            tuple(Operand(format_expression(o), is_percent(checked.type_of(o)), c)
-                  for o, c in zip(operands, resolution_constant, strict=True)),
-        ))
+        conjuncts.append(
+            Conjunct(
+                format_expression(node),
+                "compare"
+                if isinstance(node, ast.Compare)
+                else "quantifier"
+                if isinstance(node, ast.Quantifier)
+                else "other",
+                node.quantifier if isinstance(node, ast.Quantifier) else None,
+                tuple(
+                    Operand(format_expression(o), is_percent(checked.type_of(o)), c)
+                    for o, c in zip(operands, resolution_constant, strict=True)
+                ),
+            )
+        )
         w.line(1, "try:")
         w.line(2, f"if not {exprs.condition(node)}:")
         values = "".join(f"_safe(lambda: {exprs.expr(o)}), " for o in operands)

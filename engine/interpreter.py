@@ -139,7 +139,9 @@ class Interpreter:
         if table.otherwise is not None:
             return self.eval(table.otherwise, scope)
         shown = ", ".join(f"{k} = {describe_value(v)}" for k, v in scope.items())
-        raise EvalError("eval/no-row-matched", f"no row of table `{table.name}` matched ({shown}) and it has no `otherwise`")
+        raise EvalError(
+            "eval/no-row-matched", f"no row of table `{table.name}` matched ({shown}) and it has no `otherwise`"
+        )
 
     def items(self, source: ast.Expr, env: Env) -> list[Any]:
         value = self.eval(source, env)
@@ -203,8 +205,11 @@ class Interpreter:
             return bool(left != right)
         self._not_none(node.left, left, "order")
         self._not_none(node.right, right, "order")
-        return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]) \
-            if op in ("<", "<=", ">", ">=") else False
+        return (
+            bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])
+            if op in ("<", "<=", ">", ">=")
+            else False
+        )
 
     def visit_Logical(self, node: ast.Logical, env: Env) -> bool:
         left = self.truth(node.left, env)

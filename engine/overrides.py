@@ -122,8 +122,11 @@ def override_refusal(decision: Decision, override: Override, submitted_by: str |
     if not matches:
         return OverrideRefusal("not_found", f"no finding of `{override.policy}` at path `{override.path}`")
     if override.expires is not None and override.expires < decision.date:
-        return OverrideRefusal("forbidden", f"the override expires on {override.expires.isoformat()}, "
-                                            f"before the decision date {decision.date.isoformat()}")
+        return OverrideRefusal(
+            "forbidden",
+            f"the override expires on {override.expires.isoformat()}, "
+            f"before the decision date {decision.date.isoformat()}",
+        )
     for finding in matches:
         reason = refusal_reason(decision, finding, override.approver, submitted_by)
         if reason is not None:

@@ -89,8 +89,13 @@ class PolicySet:
                 else:
                     outcomes[policy.checked.id] = "pass"
         decision = Decision(
-            document=document.source, kind=document.kind, id=document.id, date=date, findings=findings,
-            policies=outcomes, policy_set_sha256=self.sha256,
+            document=document.source,
+            kind=document.kind,
+            id=document.id,
+            date=date,
+            findings=findings,
+            policies=outcomes,
+            policy_set_sha256=self.sha256,
             charter_ref=_charter_ref(charter_value),
             value=value,
         )
@@ -140,12 +145,20 @@ def _plain(value: Any, memo: dict[int, Any]) -> Any:
     return value
 
 
-def _finding(explainer: Explainer, policy: CompiledPolicy, site_index: int, path: str, error: BaseException | None,
-             scope: tuple[Any, ...]) -> Finding:
+def _finding(
+    explainer: Explainer,
+    policy: CompiledPolicy,
+    site_index: int,
+    path: str,
+    error: BaseException | None,
+    scope: tuple[Any, ...],
+) -> Finding:
     """A finding from one raw failure record: compiled explanation for a failure, interpreter for an error."""
     checked = policy.checked
     site = policy.sites[site_index] if site_index >= 0 else Site("policy", checked.node, ())
-    span = getattr(site.node, "span", None) or (site.node[0].span if isinstance(site.node, tuple) else checked.node.span)
+    span = getattr(site.node, "span", None) or (
+        site.node[0].span if isinstance(site.node, tuple) else checked.node.span
+    )
     code = None
     override_by: list[str] | None = None
     if error is None and site.plan is not None:
@@ -165,10 +178,16 @@ def _finding(explainer: Explainer, policy: CompiledPolicy, site_index: int, path
     if checked.enforcement != "soft":
         override_by = None
     return Finding(
-        policy=checked.id, title=checked.title, outcome=outcome, enforcement=checked.enforcement,
-        message=message, path=path, values=values,
+        policy=checked.id,
+        title=checked.title,
+        outcome=outcome,
+        enforcement=checked.enforcement,
+        message=message,
+        path=path,
+        values=values,
         source={"file": checked.file, "line": span.line, "column": span.column},
-        override_by=override_by, code=code,
+        override_by=override_by,
+        code=code,
     )
 
 

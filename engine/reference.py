@@ -43,8 +43,9 @@ def reference_policy(interp: Interpreter, policy: CheckedPolicy, document: Any) 
     return results
 
 
-def _block(interp: Interpreter, clauses: tuple[ast.Clause, ...], env: dict[str, Any], path: str,
-           results: list[CheckResult]) -> None:
+def _block(
+    interp: Interpreter, clauses: tuple[ast.Clause, ...], env: dict[str, Any], path: str, results: list[CheckResult]
+) -> None:
     env = dict(env)
     for clause in clauses:
         if isinstance(clause, ast.Let):
@@ -63,8 +64,9 @@ def _block(interp: Interpreter, clauses: tuple[ast.Clause, ...], env: dict[str, 
             _for_each(interp, clause, env, path, results)
 
 
-def _for_each(interp: Interpreter, clause: ast.ForEach, env: dict[str, Any], path: str,
-              results: list[CheckResult]) -> None:
+def _for_each(
+    interp: Interpreter, clause: ast.ForEach, env: dict[str, Any], path: str, results: list[CheckResult]
+) -> None:
     try:
         items = interp.items(clause.source, env)
     except EvalError:

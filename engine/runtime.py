@@ -18,7 +18,8 @@ from policy.values import DocList, Money, ValueProblem
 ZERO = Decimal(0)
 DEFAULT_MAX_STEPS = 1_000_000
 DECIMAL_CONTEXT = decimal.Context(
-    prec=34, rounding=decimal.ROUND_HALF_EVEN,
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 """One fixed context (IEEE decimal128 precision) so every evaluation computes the same digits."""
@@ -93,9 +94,7 @@ def iterate(ctx: EvalContext, items: Any) -> list[Any]:
         raise EvalError("eval/not-a-list", f"expected a list to go through, got {describe(items)}")
     ctx.steps += len(items)
     if ctx.steps > ctx.max_steps:
-        raise StepBudgetExceeded(
-            f"evaluation stopped after {ctx.max_steps:,} steps; the policy does too much work"
-        )
+        raise StepBudgetExceeded(f"evaluation stopped after {ctx.max_steps:,} steps; the policy does too much work")
     return items
 
 
@@ -124,8 +123,9 @@ def truth(value: Any) -> bool:
     """A value in a condition must really be true or false; a missing one is an error, not false."""
     if value is True or value is False:
         return value
-    raise EvalError("eval/none" if value is None else "eval/not-a-condition",
-                    f"expected true or false, got {describe(value)}")
+    raise EvalError(
+        "eval/none" if value is None else "eval/not-a-condition", f"expected true or false, got {describe(value)}"
+    )
 
 
 # ---- aggregates --------------------------------------------------------------------------------
@@ -281,7 +281,9 @@ def field(record: Any, name: str) -> Any:
     """`record.name` on a record whose shape is not known statically (free maps)."""
     if isinstance(record, dict):
         return record.get(name)
-    raise EvalError("eval/none" if record is None else "eval/not-a-record", f"cannot read `{name}` of {describe(record)}")
+    raise EvalError(
+        "eval/none" if record is None else "eval/not-a-record", f"cannot read `{name}` of {describe(record)}"
+    )
 
 
 def no_row(table: str) -> Any:
@@ -301,17 +303,46 @@ def safe(compute: Any) -> Any:
 
 
 BUILTIN_FUNCTIONS = {
-    "kpi": kpi, "person": person, "length": length, "lower": lower, "upper": upper, "abs": absolute,
-    "round": round_to, "days_between": days_between, "amount": amount, "currency": currency,
+    "kpi": kpi,
+    "person": person,
+    "length": length,
+    "lower": lower,
+    "upper": upper,
+    "abs": absolute,
+    "round": round_to,
+    "days_between": days_between,
+    "amount": amount,
+    "currency": currency,
 }
 CONTEXT_BUILTINS = frozenset({"kpi", "person"})
 AGGREGATE_FUNCTIONS = {"sum": total, "count": count, "min": minimum, "max": maximum, "avg": average}
 
 RUNTIME_NAMES: dict[str, Any] = {
-    "_iterate": iterate, "_truth": truth, "_sum_numbers": sum_numbers, "_safe": safe, "_MISSING": MISSING, "_total": total, "_count": count, "_count_list": count_list, "_min": minimum,
-    "_max": maximum, "_avg": average, "_as_list": as_list, "_index": index, "_field": field,
-    "_no_row": no_row, "_any": any, "_all": all, "_enumerate": enumerate, "_DocList": DocList,
-    "_ZERO": ZERO, "_ZERO_MONEY": ZERO_MONEY, "_Decimal": Decimal, "_str": str, "_isinstance": isinstance, "_list": list,
+    "_iterate": iterate,
+    "_truth": truth,
+    "_sum_numbers": sum_numbers,
+    "_safe": safe,
+    "_MISSING": MISSING,
+    "_total": total,
+    "_count": count,
+    "_count_list": count_list,
+    "_min": minimum,
+    "_max": maximum,
+    "_avg": average,
+    "_as_list": as_list,
+    "_index": index,
+    "_field": field,
+    "_no_row": no_row,
+    "_any": any,
+    "_all": all,
+    "_enumerate": enumerate,
+    "_DocList": DocList,
+    "_ZERO": ZERO,
+    "_ZERO_MONEY": ZERO_MONEY,
+    "_Decimal": Decimal,
+    "_str": str,
+    "_isinstance": isinstance,
+    "_list": list,
     **{f"_fn_{name}": fn for name, fn in BUILTIN_FUNCTIONS.items()},
 }
 """The globals of compiled code — nothing else is reachable from a policy."""

@@ -35,8 +35,12 @@ class TestFailure:
     messages: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"expectation": self.expectation, "expected": self.expected, "actual": self.actual,
-                "messages": self.messages}
+        return {
+            "expectation": self.expectation,
+            "expected": self.expected,
+            "actual": self.actual,
+            "messages": self.messages,
+        }
 
 
 @dataclass
@@ -54,8 +58,14 @@ class TestResult:
         return not self.failures and self.error is None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "file": self.file, "line": self.line, "passed": self.passed,
-                "failures": [f.to_json() for f in self.failures], "error": self.error}
+        return {
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "passed": self.passed,
+            "failures": [f.to_json() for f in self.failures],
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -96,14 +106,23 @@ class TestReport:
 
     def uncovered(self) -> list[dict[str, Any]]:
         return [
-            {"policy": c.policy, "file": c.file, "line": c.line,
-             "missing": [w for w, done in (("fail", c.failed), ("pass", c.passed)) if not done]}
-            for c in self.coverage if not c.covered
+            {
+                "policy": c.policy,
+                "file": c.file,
+                "line": c.line,
+                "missing": [w for w, done in (("fail", c.failed), ("pass", c.passed)) if not done],
+            }
+            for c in self.coverage
+            if not c.covered
         ]
 
     def to_json(self) -> dict[str, Any]:
-        return {"passed": self.passed, "failed": self.failed, "tests": [r.to_json() for r in self.results],
-                "coverage": {"percent": self.coverage_percent, "uncovered": self.uncovered()}}
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "tests": [r.to_json() for r in self.results],
+            "coverage": {"percent": self.coverage_percent, "uncovered": self.uncovered()},
+        }
 
 
 def run_tests(policy_set: PolicySet, date: dt.date) -> TestReport:
@@ -157,8 +176,9 @@ def _given(policy_set: PolicySet, test: CheckedTest, given: ast.Given) -> Loaded
         return parse_document(data, f"{test.file}:{given.span.line}", given.document_kind)
     document = load_document(Path(test.file).parent / given.path)
     if document.kind != given.document_kind:
-        raise DiagnosticError([_test_problem(test, given, f"`{given.path}` is a {document.kind}, "
-                                                          f"not a {given.document_kind}")])
+        raise DiagnosticError(
+            [_test_problem(test, given, f"`{given.path}` is a {document.kind}, not a {given.document_kind}")]
+        )
     return patch_document(document, patch) if patch else document
 
 
@@ -180,8 +200,13 @@ def _compare(decision: Decision, policy_id: str | None, outcome: str, expect: as
         result.failures.append(TestFailure(f"expect {expect.policy} {expect.outcome}", outcome, actual, messages))
 
 
-def _record_coverage(policy_set: PolicySet, subject: LoadedDocument, charter: LoadedDocument | None, date: dt.date,
-                     coverage: dict[int, CheckCoverage]) -> None:
+def _record_coverage(
+    policy_set: PolicySet,
+    subject: LoadedDocument,
+    charter: LoadedDocument | None,
+    date: dt.date,
+    coverage: dict[int, CheckCoverage],
+) -> None:
     charter_value = subject.value if subject.kind == "charter" else context_value(charter)
     ctx = EvalContext(charter_value, date)
     interp = Interpreter(policy_set.checked, ctx)

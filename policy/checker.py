@@ -131,22 +131,34 @@ class SetChecker:
         own = self.symbols.get(f"{package}.{name}")
         if own is not None:
             return own
-        found = [self.symbols[f"{p}.{name}"] for p in sorted(self.uses.get(package, ())) if f"{p}.{name}" in self.symbols]
+        found = [
+            self.symbols[f"{p}.{name}"] for p in sorted(self.uses.get(package, ())) if f"{p}.{name}" in self.symbols
+        ]
         if len(found) > 1:
-            self.report(Diagnostic(
-                "check/ambiguous-name", f"`{name}` is declared in several used packages",
-                Stage.CHECK, span, help="qualify it: " + " or ".join(f"`{s.id}`" for s in found),
-            ))
+            self.report(
+                Diagnostic(
+                    "check/ambiguous-name",
+                    f"`{name}` is declared in several used packages",
+                    Stage.CHECK,
+                    span,
+                    help="qualify it: " + " or ".join(f"`{s.id}`" for s in found),
+                )
+            )
         return found[0] if found else None
 
     def lookup_qualified(self, package: str, name: str, span: Span) -> Symbol | None:
         symbol = self.symbols.get(f"{package}.{name}")
         if symbol is None:
             names = [s.id.split(".", 1)[1] for s in self.symbols.values() if s.package == package]
-            self.report(Diagnostic(
-                "check/unknown-name", f"package `{package}` has no declaration `{name}`", Stage.CHECK, span,
-                help=did_you_mean(name, names),
-            ))
+            self.report(
+                Diagnostic(
+                    "check/unknown-name",
+                    f"package `{package}` has no declaration `{name}`",
+                    Stage.CHECK,
+                    span,
+                    help=did_you_mean(name, names),
+                )
+            )
         return symbol
 
     def lookup_callable(self, package: str, name: str, span: Span) -> Symbol | None:
@@ -154,17 +166,29 @@ class SetChecker:
         if "." in name:
             qualifier, _, bare = name.rpartition(".")
             if qualifier not in self.packages:
-                self.report(Diagnostic("check/unknown-package", f"unknown package `{qualifier}`", Stage.CHECK, span,
-                                       help=did_you_mean(qualifier, self.packages)))
+                self.report(
+                    Diagnostic(
+                        "check/unknown-package",
+                        f"unknown package `{qualifier}`",
+                        Stage.CHECK,
+                        span,
+                        help=did_you_mean(qualifier, self.packages),
+                    )
+                )
                 return None
             return self.lookup_qualified(qualifier, bare, span)
         symbol = self.lookup(package, name, span)
         if symbol is None:
             candidates = [*BUILTINS, *AGGREGATES, *self.visible_names(package)]
-            self.report(Diagnostic(
-                "check/unknown-function", f"unknown function `{name}`", Stage.CHECK, span,
-                help=did_you_mean(name, candidates) or "the built-ins are " + ", ".join(f"`{b}`" for b in BUILTINS),
-            ))
+            self.report(
+                Diagnostic(
+                    "check/unknown-function",
+                    f"unknown function `{name}`",
+                    Stage.CHECK,
+                    span,
+                    help=did_you_mean(name, candidates) or "the built-ins are " + ", ".join(f"`{b}`" for b in BUILTINS),
+                )
+            )
         return symbol
 
     def params_of(self, symbol_id: str) -> tuple[str, ...]:
@@ -177,8 +201,14 @@ class SetChecker:
             return self._param_types[symbol_id]
         symbol = self.symbols[symbol_id]
         if symbol_id in self._in_progress:
-            self.report(Diagnostic("check/recursive-param", f"param `{symbol_id}` is defined through itself",
-                                   Stage.CHECK, symbol.decl.span))
+            self.report(
+                Diagnostic(
+                    "check/recursive-param",
+                    f"param `{symbol_id}` is defined through itself",
+                    Stage.CHECK,
+                    symbol.decl.span,
+                )
+            )
             return T.ANY
         self._in_progress.add(symbol_id)
         assert isinstance(symbol.decl, ast.Param)
@@ -199,8 +229,11 @@ class SetChecker:
         symbol = self.symbols[symbol_id]
         checker = ExprChecker(self, symbol.package, symbol.file)
         scope = dict(zip(self.params_of(symbol_id), args, strict=True))
-        result = self._def_body(checker, symbol.decl, scope) if isinstance(symbol.decl, ast.Def) else \
-            self._table_body(checker, symbol.decl, scope)
+        result = (
+            self._def_body(checker, symbol.decl, scope)
+            if isinstance(symbol.decl, ast.Def)
+            else self._table_body(checker, symbol.decl, scope)
+        )
         self._in_progress.discard(symbol_id)
         self._instances[key] = result
         return result
@@ -218,10 +251,14 @@ class SetChecker:
             found = checker.infer(value, scope)
             unified = found if result is None else T.unify(result, found)
             if unified is None:
-                self.report(Diagnostic(
-                    "check/type-mismatch", f"table `{table.name}` gives {result} in one row and {found} in another",
-                    Stage.CHECK, value.span,  # type: ignore[attr-defined]
-                ))
+                self.report(
+                    Diagnostic(
+                        "check/type-mismatch",
+                        f"table `{table.name}` gives {result} in one row and {found} in another",
+                        Stage.CHECK,
+                        value.span,  # type: ignore[attr-defined]
+                    )
+                )
                 return T.ANY
             result = unified
         return result or T.ANY
@@ -231,8 +268,11 @@ class SetChecker:
     def run(self) -> CheckedSet:
         self._declare()
         self._check_uses()
-        policies = [p for p in (self._check_policy(m, d) for m in self.modules for d in m.decls
-                                if isinstance(d, ast.Policy)) if p is not None]
+        policies = [
+            p
+            for p in (self._check_policy(m, d) for m in self.modules for d in m.decls if isinstance(d, ast.Policy))
+            if p is not None
+        ]
         self._check_unused_bodies()
         self._check_cycles()
         self._check_tables()
@@ -240,8 +280,15 @@ class SetChecker:
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise DiagnosticError(self.diagnostics)
-        return CheckedSet(self.modules, policies, dict(self.symbols), tests, self.types, self.resolutions,
-                          [d for d in self.diagnostics if d.severity is Severity.WARNING])
+        return CheckedSet(
+            self.modules,
+            policies,
+            dict(self.symbols),
+            tests,
+            self.types,
+            self.resolutions,
+            [d for d in self.diagnostics if d.severity is Severity.WARNING],
+        )
 
     def _declare(self) -> None:
         """Register every param, def and table; report duplicates at the second name."""
@@ -249,8 +296,15 @@ class SetChecker:
         for module in self.modules:
             packages = [d for d in module.decls if isinstance(d, ast.Package)]
             for extra in packages[1:]:
-                self.report(Diagnostic("check/duplicate-package", "a file declares its package once",
-                                       Stage.CHECK, extra.span, help=f"keep `package {packages[0].name}`"))
+                self.report(
+                    Diagnostic(
+                        "check/duplicate-package",
+                        "a file declares its package once",
+                        Stage.CHECK,
+                        extra.span,
+                        help=f"keep `package {packages[0].name}`",
+                    )
+                )
             seen_packages.setdefault(module.package, module.file)
             self.uses.setdefault(module.package, set())
             for decl in module.decls:
@@ -260,16 +314,27 @@ class SetChecker:
     def _declare_one(self, module: ast.Module, decl: ast.Param | ast.Def | ast.Table | ast.Policy) -> None:
         symbol_id = f"{module.package}.{decl.name}"
         if decl.name in RESERVED_NAMES or decl.name in BUILTINS or decl.name in AGGREGATES:
-            self.report(Diagnostic("check/reserved-name", f"`{decl.name}` is a built-in name", Stage.CHECK,
-                                   decl.name_span, help="choose another name"))
+            self.report(
+                Diagnostic(
+                    "check/reserved-name",
+                    f"`{decl.name}` is a built-in name",
+                    Stage.CHECK,
+                    decl.name_span,
+                    help="choose another name",
+                )
+            )
         previous = self.symbols.get(symbol_id) or self._policy_ids.get(symbol_id)
         if previous is not None:
             where = previous.decl.span if isinstance(previous, Symbol) else previous.span
-            self.report(Diagnostic(
-                "check/duplicate-name", f"`{decl.name}` is already declared in package `{module.package}`",
-                Stage.CHECK, decl.name_span,
-                help=f"the first `{decl.name}` is at {where.file}:{where.line}:{where.column}; rename one of them",
-            ))
+            self.report(
+                Diagnostic(
+                    "check/duplicate-name",
+                    f"`{decl.name}` is already declared in package `{module.package}`",
+                    Stage.CHECK,
+                    decl.name_span,
+                    help=f"the first `{decl.name}` is at {where.file}:{where.line}:{where.column}; rename one of them",
+                )
+            )
             return
         if isinstance(decl, ast.Policy):
             self._policy_ids[symbol_id] = decl
@@ -284,16 +349,24 @@ class SetChecker:
         seen: set[str] = set()
         for name in decl.params:
             if name in seen:
-                self.report(Diagnostic("check/duplicate-name", f"parameter `{name}` appears twice", Stage.CHECK,
-                                       decl.name_span))
+                self.report(
+                    Diagnostic("check/duplicate-name", f"parameter `{name}` appears twice", Stage.CHECK, decl.name_span)
+                )
             seen.add(name)
 
     def _check_uses(self) -> None:
         for module in self.modules:
             for use in module.uses:
                 if use.package not in self.packages:
-                    self.report(Diagnostic("check/unknown-package", f"unknown package `{use.package}`", Stage.CHECK,
-                                           use.name_span, help=did_you_mean(use.package, self.packages)))
+                    self.report(
+                        Diagnostic(
+                            "check/unknown-package",
+                            f"unknown package `{use.package}`",
+                            Stage.CHECK,
+                            use.name_span,
+                            help=did_you_mean(use.package, self.packages),
+                        )
+                    )
                 elif use.package != module.package:
                     self.uses[module.package].add(use.package)
 
@@ -316,12 +389,16 @@ class SetChecker:
         for cycle in def_cycles(self):
             first = self.symbols[cycle[0]]
             path = " → ".join(s.split(".", 1)[1] for s in (*cycle, cycle[0]))
-            self.report(Diagnostic(
-                "check/recursive-def", f"`{first.decl.name}` recurses through {path}", Stage.CHECK,
-                first.decl.span,
-                help="defs and tables may not call themselves, directly or through others; "
-                     "write the repeated step out, or aggregate over a list instead",
-            ))
+            self.report(
+                Diagnostic(
+                    "check/recursive-def",
+                    f"`{first.decl.name}` recurses through {path}",
+                    Stage.CHECK,
+                    first.decl.span,
+                    help="defs and tables may not call themselves, directly or through others; "
+                    "write the repeated step out, or aggregate over a list instead",
+                )
+            )
 
     def _check_tables(self) -> None:
         for symbol in self.symbols.values():
@@ -329,13 +406,16 @@ class SetChecker:
                 for row_index, covering in unreachable_rows(symbol.decl):
                     row = symbol.decl.rows[row_index]
                     earlier = symbol.decl.rows[covering]
-                    self.report(Diagnostic(
-                        "check/unreachable-row",
-                        f"this row of table `{symbol.decl.name}` can never match: the row at line "
-                        f"{earlier.span.line} already covers it",
-                        Stage.CHECK, row.span,
-                        help="rows are tried top to bottom; move the narrower row above the wider one",
-                    ))
+                    self.report(
+                        Diagnostic(
+                            "check/unreachable-row",
+                            f"this row of table `{symbol.decl.name}` can never match: the row at line "
+                            f"{earlier.span.line} already covers it",
+                            Stage.CHECK,
+                            row.span,
+                            help="rows are tried top to bottom; move the narrower row above the wider one",
+                        )
+                    )
 
     def _check_test(self, module: ast.Module, node: ast.Test) -> CheckedTest:
         from policy.policy_clauses import check_test

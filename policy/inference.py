@@ -54,8 +54,10 @@ class ExprChecker:
         found = self.infer(expr, scope)
         if found not in (T.BOOL, T.ANY):
             self.error(
-                "check/not-a-condition", f"{what} must be true or false, but this is {_article(found)}",
-                expr.span, help="compare it with something, e.g. `x > 0` or `x != none`",  # type: ignore[attr-defined]
+                "check/not-a-condition",
+                f"{what} must be true or false, but this is {_article(found)}",
+                expr.span,
+                help="compare it with something, e.g. `x > 0` or `x != none`",  # type: ignore[attr-defined]
             )
 
     def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
@@ -79,20 +81,32 @@ class ExprChecker:
         symbol = self.owner.lookup(self.package, node.name, node.span)
         if symbol is None:
             if node.name in self.owner.packages:
-                self.error("check/package-as-value", f"`{node.name}` is a package, not a value", node.span,
-                           help=f"name one of its declarations, as in `{node.name}.NAME`")
+                self.error(
+                    "check/package-as-value",
+                    f"`{node.name}` is a package, not a value",
+                    node.span,
+                    help=f"name one of its declarations, as in `{node.name}.NAME`",
+                )
                 return T.ANY
             candidates = [*scope, *self.owner.visible_names(self.package), "charter", "today"]
-            self.error("check/unknown-name", f"unknown name `{node.name}`", node.span,
-                       help=did_you_mean(node.name, candidates) or "define it with `let`, `param` or `def` first")
+            self.error(
+                "check/unknown-name",
+                f"unknown name `{node.name}`",
+                node.span,
+                help=did_you_mean(node.name, candidates) or "define it with `let`, `param` or `def` first",
+            )
             return T.ANY
         return self._symbol_value(node, symbol.kind, symbol.id, node.span)
 
     def _symbol_value(self, node: ast.Expr, kind: str, symbol_id: str, span: Span) -> T.Type:
         """A param used as a value; defs and tables must be called."""
         if kind != "param":
-            self.error("check/not-a-value", f"`{symbol_id}` is a {kind}; call it with its arguments", span,
-                       help=f"write `{symbol_id.split('.')[-1]}(…)`")
+            self.error(
+                "check/not-a-value",
+                f"`{symbol_id}` is a {kind}; call it with its arguments",
+                span,
+                help=f"write `{symbol_id.split('.')[-1]}(…)`",
+            )
             return T.ANY
         self.owner.resolve(node, Resolution("param", symbol_id))
         return self.owner.param_type(symbol_id)
@@ -116,8 +130,12 @@ class ExprChecker:
                 return field.type
             if base.open:
                 return T.ANY
-            self.error("check/unknown-field", f"{_article(base)} has no field `{name}`", span,
-                       help=did_you_mean(name, base.fields) or f"its fields are {_field_list(base)}")
+            self.error(
+                "check/unknown-field",
+                f"{_article(base)} has no field `{name}`",
+                span,
+                help=did_you_mean(name, base.fields) or f"its fields are {_field_list(base)}",
+            )
             return T.ANY
         if base == T.NONE:
             self.error("check/field-of-none", f"`none` has no field `{name}`", span)
@@ -151,16 +169,24 @@ class ExprChecker:
                 return T.ANY
             result = builtin.result(args)
             if isinstance(result, str):
-                self.error("check/bad-argument", f"`{node.name}` {result}, not {_articles(args)}", node.span,
-                           help=builtin.usage)
+                self.error(
+                    "check/bad-argument",
+                    f"`{node.name}` {result}, not {_articles(args)}",
+                    node.span,
+                    help=builtin.usage,
+                )
                 return T.ANY
             return result
         symbol = self.owner.lookup_callable(self.package, node.name, node.name_span)
         if symbol is None:
             return T.ANY
         if symbol.kind == "param":
-            self.error("check/not-callable", f"`{node.name}` is a param, not a function", node.name_span,
-                       help=f"use it without parentheses: `{node.name}`")
+            self.error(
+                "check/not-callable",
+                f"`{node.name}` is a param, not a function",
+                node.name_span,
+                help=f"use it without parentheses: `{node.name}`",
+            )
             return T.ANY
         self.owner.resolve(node, Resolution(symbol.kind, symbol.id))
         if not self._arity(node, len(self.owner.params_of(symbol.id)), f"{symbol.kind} `{symbol.id}`"):
@@ -170,16 +196,16 @@ class ExprChecker:
     def _arity(self, node: ast.Call, expected: int, what: str) -> bool:
         if len(node.args) == expected:
             return True
-        self.error("check/wrong-arity", f"{what} takes {expected} argument(s), but {len(node.args)} were given",
-                   node.span)
+        self.error(
+            "check/wrong-arity", f"{what} takes {expected} argument(s), but {len(node.args)} were given", node.span
+        )
         return False
 
     def _aggregate_of_list(self, node: ast.Call, args: list[T.Type]) -> T.Type:
         """`count(XS)`, `sum(XS)`, `min(XS)`… on a list directly."""
         self.owner.resolve(node, Resolution("builtin", node.name))
         if len(args) != 1:
-            self.error("check/wrong-arity", f"`{node.name}` takes one list, or `{node.name}(E for x in XS)`",
-                       node.span)
+            self.error("check/wrong-arity", f"`{node.name}` takes one list, or `{node.name}(E for x in XS)`", node.span)
             return T.ANY
         source = args[0]
         if source != T.ANY and not isinstance(source, T.ListType):
@@ -202,8 +228,12 @@ class ExprChecker:
     def visit_Aggregate(self, node: ast.Aggregate, scope: Scope) -> T.Type:
         self.owner.resolve(node, Resolution("builtin", node.func))
         if node.func not in AGGREGATES:
-            self.error("check/unknown-aggregate", f"`{node.func}` cannot range over items", node.name_span,
-                       help=did_you_mean(node.func, AGGREGATES) or "use sum, count, min, max or avg")
+            self.error(
+                "check/unknown-aggregate",
+                f"`{node.func}` cannot range over items",
+                node.name_span,
+                help=did_you_mean(node.func, AGGREGATES) or "use sum, count, min, max or avg",
+            )
         inner = self._bind_item(node.var, node.source, scope, node.var_span)
         if node.where is not None:
             self.expect_bool(node.where, inner, "a `where` filter")
@@ -215,15 +245,18 @@ class ExprChecker:
     def _bind_item(self, var: str, source: ast.Expr, scope: Scope, var_span: Span, shadow_check: bool = True) -> Scope:
         """The scope inside a quantifier, aggregate or `for each`: `var` is an item of `source`."""
         if shadow_check and var in scope:
-            self.error("check/shadowed-name", f"`{var}` is already bound here", var_span,
-                       help="choose another name, so every use of it means one thing")
+            self.error(
+                "check/shadowed-name",
+                f"`{var}` is already bound here",
+                var_span,
+                help="choose another name, so every use of it means one thing",
+            )
         found = self.infer(source, scope)
         item: T.Type = T.ANY
         if isinstance(found, T.ListType):
             item = found.item
         elif found != T.ANY:
-            self.error("check/not-a-list", f"can only range over a list, not {_article(found)}",
-                       source.span)  # type: ignore[attr-defined]
+            self.error("check/not-a-list", f"can only range over a list, not {_article(found)}", source.span)  # type: ignore[attr-defined]
         return {**scope, var: item}
 
     # ---- operators -----------------------------------------------------------------------
@@ -244,8 +277,12 @@ class ExprChecker:
         result = T.arithmetic(node.op, left, right)
         if result is None:
             verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[node.op]
-            self.error("check/type-mismatch", f"cannot {verb} {left} and {right} (`{node.op}`)", node.span,
-                       help=_mismatch_help(left, right))
+            self.error(
+                "check/type-mismatch",
+                f"cannot {verb} {left} and {right} (`{node.op}`)",
+                node.span,
+                help=_mismatch_help(left, right),
+            )
             return T.ANY
         return result
 
@@ -256,11 +293,19 @@ class ExprChecker:
             self._check_membership(node, left, right)
         elif node.op in ("==", "!="):
             if not T.compatible(left, right):
-                self.error("check/type-mismatch", f"cannot compare {left} with {right} (`{node.op}`)", node.span,
-                           help=_mismatch_help(left, right))
+                self.error(
+                    "check/type-mismatch",
+                    f"cannot compare {left} with {right} (`{node.op}`)",
+                    node.span,
+                    help=_mismatch_help(left, right),
+                )
         elif not self._orderable(left, right):
-            self.error("check/type-mismatch", f"cannot order {left} and {right} (`{node.op}`)", node.span,
-                       help=_mismatch_help(left, right))
+            self.error(
+                "check/type-mismatch",
+                f"cannot order {left} and {right} (`{node.op}`)",
+                node.span,
+                help=_mismatch_help(left, right),
+            )
         return T.BOOL
 
     @staticmethod
@@ -281,8 +326,11 @@ class ExprChecker:
             if left not in (T.TEXT, T.ANY):
                 self.error("check/type-mismatch", f"only text can be found in text, not {left}", node.span)
         else:
-            self.error("check/not-a-list", f"`{node.op}` needs a list or text on its right, not {_article(right)}",
-                       node.right.span)  # type: ignore[attr-defined]
+            self.error(
+                "check/not-a-list",
+                f"`{node.op}` needs a list or text on its right, not {_article(right)}",
+                node.right.span,
+            )  # type: ignore[attr-defined]
 
     def visit_Logical(self, node: ast.Logical, scope: Scope) -> T.Type:
         self.expect_bool(node.left, scope, f"each side of `{node.op}`")
@@ -321,8 +369,14 @@ class ExprChecker:
 
 
 _LITERAL_TYPES = {
-    "number": T.NUMBER, "percent": T.PERCENT, "money": T.MONEY, "text": T.TEXT, "bool": T.BOOL,
-    "date": T.DATE, "duration": T.DURATION, "none": T.NONE,
+    "number": T.NUMBER,
+    "percent": T.PERCENT,
+    "money": T.MONEY,
+    "text": T.TEXT,
+    "bool": T.BOOL,
+    "date": T.DATE,
+    "duration": T.DURATION,
+    "none": T.NONE,
 }
 
 
@@ -354,5 +408,5 @@ def _mismatch_help(left: T.Type, right: T.Type) -> str | None:
     if pair == {T.MONEY, T.NUMBER}:
         return "write money with its currency, e.g. `50k USD` or `$50k`"
     if T.TEXT in pair and len(pair) == 2:
-        return "text compares only with text; quote the value, e.g. `\"sales\"`"
+        return 'text compares only with text; quote the value, e.g. `"sales"`'
     return None

@@ -153,7 +153,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
         if char == '"':
             return Diagnostic(
                 "syntax/unterminated-string",
-                "unterminated string: this `\"` is never closed on its line",
+                'unterminated string: this `"` is never closed on its line',
                 Stage.SYNTAX,
                 span,
                 help='close the string with `"` before the end of the line; write `\\"` for a quote inside it',
@@ -167,9 +167,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
         )
     if isinstance(error, UnexpectedEOF):
         end = len(source.text)
-        return Diagnostic(
-            "syntax/unexpected-end", "unexpected end of file", Stage.SYNTAX, source.span(end, end)
-        )
+        return Diagnostic("syntax/unexpected-end", "unexpected end of file", Stage.SYNTAX, source.span(end, end))
     assert isinstance(error, UnexpectedToken)
     return describe_unexpected_token(error, source, _lark())
 
@@ -317,7 +315,10 @@ class _Builder:
         except (ValueError, InvalidOperation) as error:
             raise ParseFailure(
                 Diagnostic(
-                    "syntax/bad-literal", str(error), Stage.SYNTAX, self._tspan(token),
+                    "syntax/bad-literal",
+                    str(error),
+                    Stage.SYNTAX,
+                    self._tspan(token),
                     help="dates are written YYYY-MM-DD, as in `2026-01-31`",
                 )
             ) from None
@@ -345,8 +346,12 @@ class _Builder:
     def table(self, meta: Any, kw: Token, name: Token, params: list[Token] | None, *rest: Any) -> ast.Table:
         *rows, otherwise = rest
         return ast.Table(
-            str(name), tuple(str(p) for p in params or ()), tuple(rows), otherwise,
-            self._span(meta), self._tspan(name),
+            str(name),
+            tuple(str(p) for p in params or ()),
+            tuple(rows),
+            otherwise,
+            self._span(meta),
+            self._tspan(name),
         )
 
     def row(self, meta: Any, condition: ast.Expr, value: ast.Expr) -> ast.TableRow:
@@ -378,8 +383,9 @@ class _Builder:
         parsed = _parse_message(self.source, message) if message is not None else None
         return ast.Require(condition, parsed, self._span(meta))
 
-    def for_each(self, meta: Any, kw: Token, var: Token, source: ast.Expr, where: ast.Expr | None,
-                 *body: ast.Clause) -> ast.ForEach:
+    def for_each(
+        self, meta: Any, kw: Token, var: Token, source: ast.Expr, where: ast.Expr | None, *body: ast.Clause
+    ) -> ast.ForEach:
         return ast.ForEach(str(var), source, where, tuple(body), self._span(meta), self._tspan(var))
 
     def enforce(self, meta: Any, kw: Token, level: Token, override: ast.Expr | None = None) -> ast.Enforce:
@@ -457,8 +463,9 @@ class _Builder:
         name, name_span = self._callee(callee)
         return ast.Call(name, tuple(args or ()), self._span(meta), name_span)
 
-    def aggregate(self, meta: Any, callee: ast.Expr, element: ast.Expr, var: Token, source: ast.Expr,
-                  where: ast.Expr | None) -> ast.Aggregate:
+    def aggregate(
+        self, meta: Any, callee: ast.Expr, element: ast.Expr, var: Token, source: ast.Expr, where: ast.Expr | None
+    ) -> ast.Aggregate:
         name, name_span = self._callee(callee)
         return ast.Aggregate(name, element, str(var), source, where, self._span(meta), name_span, self._tspan(var))
 
@@ -472,8 +479,10 @@ class _Builder:
         if not isinstance(node, ast.Name):
             raise ParseFailure(
                 Diagnostic(
-                    "syntax/not-callable", "only a named function, def or table can be called",
-                    Stage.SYNTAX, _expr_span(callee),
+                    "syntax/not-callable",
+                    "only a named function, def or table can be called",
+                    Stage.SYNTAX,
+                    _expr_span(callee),
                     help="call a function by its name, as in `kpi(c.kpi)`",
                 )
             )
@@ -548,8 +557,12 @@ def _parse_message(source: Source, token: Token) -> ast.Message:
         elif ch == "{":
             hole = _read_hole(raw, i)
             if hole is None:
-                raise fail("syntax/unclosed-interpolation", "this `{` in the message is never closed", i,
-                           "close the value with `}`, or write `{{` for a literal brace")
+                raise fail(
+                    "syntax/unclosed-interpolation",
+                    "this `{` in the message is never closed",
+                    i,
+                    "close the value with `}`, or write `{{` for a literal brace",
+                )
             end, inner, offsets = hole
             if buffer:
                 parts.append(_unescape_text("".join(buffer)))
@@ -557,8 +570,9 @@ def _parse_message(source: Source, token: Token) -> ast.Message:
             parts.append(_parse_hole(source, inner, [base + o for o in offsets]))
             i = end + 1
         elif ch == "}":
-            raise fail("syntax/stray-brace", "this `}` in the message closes nothing", i,
-                       "write `}}` for a literal brace")
+            raise fail(
+                "syntax/stray-brace", "this `}` in the message closes nothing", i, "write `}}` for a literal brace"
+            )
         else:
             buffer.append(ch)
             i += 1
@@ -636,7 +650,10 @@ def _too_deep_at(span: Span) -> Diagnostic:
     """The passes after the parser recurse over the tree; a limit keeps a pathological file a
     diagnostic rather than a RecursionError."""
     return Diagnostic(
-        "syntax/too-deep", f"expression nested more than {MAX_NESTING} levels deep", Stage.SYNTAX, span,
+        "syntax/too-deep",
+        f"expression nested more than {MAX_NESTING} levels deep",
+        Stage.SYNTAX,
+        span,
         help="name parts of the expression with `let`, `param` or `def`",
     )
 

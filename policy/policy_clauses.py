@@ -47,28 +47,43 @@ class _PolicyWalk:
                             self.exprs.infer(part, scope)
                 self.check_scopes.append((clause, dict(scope), loops))
             elif isinstance(clause, ast.ForEach):
-                inner = dict(self.exprs._bind_item(clause.var, clause.source, scope, clause.var_span, shadow_check=False))
+                inner = dict(
+                    self.exprs._bind_item(clause.var, clause.source, scope, clause.var_span, shadow_check=False)
+                )
                 self._bind(clause.var, clause.var_span, scope, loops)
                 if clause.where is not None:
                     self.exprs.expect_bool(clause.where, inner, "a `where` filter")
                 self.body(clause.body, inner, (*loops, clause.var))
             elif loops:
                 word = clause.key if isinstance(clause, ast.Meta) else type(clause).__name__.lower()
-                self.report("check/misplaced-clause", f"`{word}` belongs at the top of the policy, not in `for each`",
-                            clause, help="move it out of the `for each` block")
+                self.report(
+                    "check/misplaced-clause",
+                    f"`{word}` belongs at the top of the policy, not in `for each`",
+                    clause,
+                    help="move it out of the `for each` block",
+                )
 
     def _bind(self, name: str, span: Any, scope: Scope, loops: tuple[str, ...]) -> None:
         if name in scope:
-            self.checker.report(Diagnostic(
-                "check/shadowed-name", f"`{name}` is already bound here", Stage.CHECK, span,
-                help="choose another name, so every use of it means one thing",
-            ))
+            self.checker.report(
+                Diagnostic(
+                    "check/shadowed-name",
+                    f"`{name}` is already bound here",
+                    Stage.CHECK,
+                    span,
+                    help="choose another name, so every use of it means one thing",
+                )
+            )
 
 
 def _single(walk: _PolicyWalk, clauses: list[Any], what: str) -> Any:
     for extra in clauses[1:]:
-        walk.report("check/duplicate-clause", f"a policy has one `{what}` clause", extra,
-                    help=f"merge the `{what}` clauses into one")
+        walk.report(
+            "check/duplicate-clause",
+            f"a policy has one `{what}` clause",
+            extra,
+            help=f"merge the `{what}` clauses into one",
+        )
     return clauses[0] if clauses else None
 
 
@@ -86,13 +101,24 @@ def check_policy_clauses(checker: SetChecker, module: ast.Module, node: ast.Poli
         if clause is not None:
             meta[key] = clause.value
     if on is None:
-        walk.report("check/missing-on", f"policy `{node.name}` does not say what it checks", _NameAt(node),
-                    help="add `on comp_plan as plan` (or budget, review_template, charter) as its first line")
+        walk.report(
+            "check/missing-on",
+            f"policy `{node.name}` does not say what it checks",
+            _NameAt(node),
+            help="add `on comp_plan as plan` (or budget, review_template, charter) as its first line",
+        )
     kind = checker.kinds.get(on.document_kind) if on is not None else None
     if on is not None and kind is None:
-        checker.report(Diagnostic("check/unknown-kind", f"unknown document kind `{on.document_kind}`", Stage.CHECK,
-                                  on.kind_span, help=did_you_mean(on.document_kind, checker.kinds)
-                                  or "the kinds are " + ", ".join(f"`{k}`" for k in checker.kinds)))
+        checker.report(
+            Diagnostic(
+                "check/unknown-kind",
+                f"unknown document kind `{on.document_kind}`",
+                Stage.CHECK,
+                on.kind_span,
+                help=did_you_mean(on.document_kind, checker.kinds)
+                or "the kinds are " + ", ".join(f"`{k}`" for k in checker.kinds),
+            )
+        )
     base: dict[str, T.Type] = {on.alias: kind.record_type if kind else T.ANY} if on is not None else {}
     whens = tuple(c.condition for c in top if isinstance(c, ast.When))
     for condition in whens:
@@ -100,17 +126,29 @@ def check_policy_clauses(checker: SetChecker, module: ast.Module, node: ast.Poli
     body = tuple(c for c in node.clauses if not isinstance(c, _TOP_ONLY))
     walk.body(body, base, ())
     if not walk.check_scopes:
-        walk.report("check/no-require", f"policy `{node.name}` has no `require`, so it can never fail",
-                    _NameAt(node), help="add a check: `require CONDITION else \"MESSAGE\"`")
+        walk.report(
+            "check/no-require",
+            f"policy `{node.name}` has no `require`, so it can never fail",
+            _NameAt(node),
+            help='add a check: `require CONDITION else "MESSAGE"`',
+        )
     override = enforce.override_by if enforce is not None else None
     if override is not None:
         _check_override(walk, override, base)
     if on is None or kind is None:
         return None
     return CheckedPolicy(
-        id=f"{module.package}.{node.name}", package=module.package, file=module.file, node=node,
-        document_kind=on.document_kind, alias=on.alias, whens=whens, body=body,
-        enforcement=enforce.level if enforce is not None else ENFORCEMENTS[0], override_by=override, meta=meta,
+        id=f"{module.package}.{node.name}",
+        package=module.package,
+        file=module.file,
+        node=node,
+        document_kind=on.document_kind,
+        alias=on.alias,
+        whens=whens,
+        body=body,
+        enforcement=enforce.level if enforce is not None else ENFORCEMENTS[0],
+        override_by=override,
+        meta=meta,
     )
 
 
@@ -138,7 +176,7 @@ def _check_override(walk: _PolicyWalk, override: ast.Expr, base: Scope) -> None:
                     f"{require.span.line} cannot see it",
                     name_node,
                     help=f"move that `require` inside the block that binds `{name_node.name}`, "
-                         "or name the approver without it",
+                    "or name the approver without it",
                 )
                 problems = True
                 break
@@ -152,8 +190,12 @@ def _check_override(walk: _PolicyWalk, override: ast.Expr, base: Scope) -> None:
         seen.add(key)
         found = walk.exprs.infer(override, scope)
         if found not in (T.TEXT, T.ANY, T.NONE) and found != T.ListType(T.TEXT) and found != T.ListType(T.ANY):
-            walk.report("check/bad-override", f"`override by` names people (an e-mail or a list), not {found}",
-                        override, help='e.g. `override by "cfo@acme.example"` or `override by kpi(k).owner`')
+            walk.report(
+                "check/bad-override",
+                f"`override by` names people (an e-mail or a list), not {found}",
+                override,
+                help='e.g. `override by "cfo@acme.example"` or `override by kpi(k).owner`',
+            )
             return
 
 
@@ -236,8 +278,15 @@ def check_test(checker: SetChecker, module: ast.Module, node: ast.Test) -> Check
 
     for given in node.givens:
         if given.document_kind not in checker.kinds:
-            checker.report(Diagnostic("check/unknown-kind", f"unknown document kind `{given.document_kind}`",
-                                      Stage.CHECK, given.kind_span, help=did_you_mean(given.document_kind, checker.kinds)))
+            checker.report(
+                Diagnostic(
+                    "check/unknown-kind",
+                    f"unknown document kind `{given.document_kind}`",
+                    Stage.CHECK,
+                    given.kind_span,
+                    help=did_you_mean(given.document_kind, checker.kinds),
+                )
+            )
         if given.record is not None:
             ExprChecker(checker, module.package, module.file).infer(given.record, {})
     expectations: list[tuple[str | None, str, ast.Expect]] = []
@@ -248,11 +297,16 @@ def check_test(checker: SetChecker, module: ast.Module, node: ast.Test) -> Check
         policy_id = _resolve_policy(checker, module.package, expect.policy)
         if policy_id is None:
             known = list(checker._policy_ids)
-            checker.report(Diagnostic(
-                "check/unknown-policy", f"unknown policy `{expect.policy}`", Stage.CHECK, expect.policy_span,
-                help=did_you_mean(expect.policy, known) or did_you_mean(expect.policy.split(".")[-1],
-                                                                        [k.split(".")[-1] for k in known]),
-            ))
+            checker.report(
+                Diagnostic(
+                    "check/unknown-policy",
+                    f"unknown policy `{expect.policy}`",
+                    Stage.CHECK,
+                    expect.policy_span,
+                    help=did_you_mean(expect.policy, known)
+                    or did_you_mean(expect.policy.split(".")[-1], [k.split(".")[-1] for k in known]),
+                )
+            )
         expectations.append((policy_id, _OUTCOMES[expect.outcome], expect))
     return CheckedTest(module.file, module.package, node, tuple(expectations))
 

@@ -71,8 +71,12 @@ def _covers(earlier: _Bound, later: _Bound) -> bool:
 
 def _holds(op: str, value: Any, constant: Any) -> bool:
     return {
-        "<": value < constant, "<=": value <= constant, ">": value > constant,
-        ">=": value >= constant, "==": value == constant, "!=": value != constant,
+        "<": value < constant,
+        "<=": value <= constant,
+        ">": value > constant,
+        ">=": value >= constant,
+        "==": value == constant,
+        "!=": value != constant,
     }[op]
 
 
@@ -83,8 +87,7 @@ def _everything(earlier: list[_Bound]) -> bool:
     for low in lows:
         for high in highs:
             if low.value[0] == high.value[0] and (
-                high.value[1] < low.value[1]
-                or (high.value[1] == low.value[1] and (low.op == "<=" or high.op == ">="))
+                high.value[1] < low.value[1] or (high.value[1] == low.value[1] and (low.op == "<=" or high.op == ">="))
             ):
                 return True
     return False

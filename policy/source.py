@@ -46,7 +46,9 @@ class Source:
         start = 0 if start < 0 else size if start > size else start
         end = start if end < start else size if end > size else end
         line = bisect.bisect_right(starts, start)
-        end_line = line if end < (starts[line] if line < len(starts) else size + 1) else bisect.bisect_right(starts, end)
+        end_line = (
+            line if end < (starts[line] if line < len(starts) else size + 1) else bisect.bisect_right(starts, end)
+        )
         return Span(self.name, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
     def line_text(self, line: int) -> str:

@@ -76,8 +76,11 @@ def check_decision_case(case_file: Path, case: dict[str, Any]) -> None:
                 wanted = _key(finding, True)
                 assert any(_key(a, True) == wanted for a in decision["findings"]), (wanted, decision["findings"])
     for message in case.get("messages", []):
-        found = [f["message"] for f in decision["findings"]
-                 if f["policy"] == message["policy"] and f["path"] == message["path"]]
+        found = [
+            f["message"]
+            for f in decision["findings"]
+            if f["policy"] == message["policy"] and f["path"] == message["path"]
+        ]
         assert message["message"] in found, found
     for policy, outcome in (case.get("outcomes") or {}).items():
         assert decision["policies"].get(policy) == outcome, (policy, decision["policies"])

@@ -61,7 +61,9 @@ def test_error_case(rev_file: Path | None) -> None:
         check_files({rev_file.name: rev_file.read_text()})
     first = raised.value.diagnostics[0]
     assert (str(first.stage), first.span.line, first.span.column) == (
-        expected["stage"], expected["line"], expected["column"]
+        expected["stage"],
+        expected["line"],
+        expected["column"],
     ), first
     text = f"{first.message} {first.help or ''}"
     for word in expected["mentions"]:

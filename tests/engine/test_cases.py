@@ -37,8 +37,17 @@ def _document(spec: dict[str, Any]) -> Any:
 
 
 def _overrides(items: list[dict[str, Any]]) -> list[Override]:
-    return [Override(o["policy"], o.get("path", ""), o["approver"], o.get("justification", "because"),
-                     o.get("expires"), o.get("document")) for o in items]
+    return [
+        Override(
+            o["policy"],
+            o.get("path", ""),
+            o["approver"],
+            o.get("justification", "because"),
+            o.get("expires"),
+            o.get("document"),
+        )
+        for o in items
+    ]
 
 
 def _matches(actual: dict[str, Any], expected: dict[str, Any]) -> bool:
@@ -61,8 +70,12 @@ def test_case(case: dict[str, Any]) -> None:
     document = _document(case["document"])
     date = case.get("date", dt.date(2026, 7, 15))
     decision = policy_set.evaluate(
-        document, charter=charter, date=date, overrides=_overrides(case.get("overrides", [])),
-        submitted_by=case.get("submitted_by"), max_steps=case.get("max_steps", 1_000_000),
+        document,
+        charter=charter,
+        date=date,
+        overrides=_overrides(case.get("overrides", [])),
+        submitted_by=case.get("submitted_by"),
+        max_steps=case.get("max_steps", 1_000_000),
     )
     result = decision.to_json()
     if "verdict" in case:

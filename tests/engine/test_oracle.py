@@ -29,8 +29,8 @@ from policy.documents import LoadedDocument, load_document, parse_document
 from tests.shared import CONFORMANCE, REPO
 
 sys.path.insert(0, str(REPO / "bench"))
-from generate import budget, comp_plan  # noqa: E402
-from handwritten import CHECKS, _kpis  # noqa: E402
+from generate import budget, comp_plan
+from handwritten import CHECKS, _kpis
 
 DATE = dt.date(2026, 7, 15)
 BENCH = REPO / "bench"
@@ -85,8 +85,9 @@ def test_compiled_agrees_with_the_reference_interpreter(example_set, charter, se
 def test_compiled_agrees_with_hand_written_checks(example_set, charter, seed: int, kind: str) -> None:
     document = _document(seed, kind)
     charter_value = context_value(charter)
-    expected = Counter((p, path, outcome) for p, path, outcome, _ in
-                       CHECKS[kind](document.value, charter_value, _kpis(charter_value)))
+    expected = Counter(
+        (p, path, outcome) for p, path, outcome, _ in CHECKS[kind](document.value, charter_value, _kpis(charter_value))
+    )
     assert _compiled(example_set, document, charter) == expected
 
 
