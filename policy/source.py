@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 
@@ -21,6 +22,9 @@ class Span:
         return Span(self.file, self.line, self.column, other.end_line, other.end_column)
 
 
+_NEWLINE = re.compile("\n")
+
+
 @dataclass(frozen=True)
 class Source:
     """One named text (a `.rev` file or a document) and its line index."""
@@ -31,7 +35,7 @@ class Source:
 
     def __post_init__(self) -> None:
         starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        starts.extend(match.end() for match in _NEWLINE.finditer(self.text))
         object.__setattr__(self, "_line_starts", tuple(starts))
 
     def position(self, offset: int) -> tuple[int, int]:
