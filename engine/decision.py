@@ -91,10 +91,18 @@ class Decision:
     findings: list[Finding]
     policies: dict[str, str]
     policy_set_sha256: str
-    charter_ref: dict[str, Any] | None
+    charter_value: Any = field(default=None, repr=False)
+    """The charter the decision was made with (its id and version go into the record)."""
     value: Any = field(default=None, repr=False)
     """The document's value tree, kept to find who authored or requested what (overrides)."""
     overrides: list[OverrideNote] = field(default_factory=list)
+
+    @property
+    def charter_ref(self) -> dict[str, Any] | None:
+        """`{"id", "version"}` of the charter, or None."""
+        if self.charter_value is None:
+            return None
+        return {"id": self.charter_value.get("id"), "version": self.charter_value.get("version")}
 
     @property
     def verdict(self) -> str:

@@ -40,8 +40,12 @@ class PolicySet:
         self.sha256 = sha256
         self.policy_ids = [p.id for p in checked.policies]
         self._by_kind: dict[str, list[CompiledPolicy]] = {}
+        self._runs: dict[str, list[tuple[str, Any, CompiledPolicy]]] = {}
         for policy in compiled.policies:
             self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
+            self._runs.setdefault(policy.checked.document_kind, []).append(
+                (policy.checked.id, policy.function, policy)
+            )
 
     @property
     def policies(self) -> list[CheckedPolicy]:
@@ -68,26 +72,25 @@ class PolicySet:
         outcomes: dict[str, str] = {}
         explainer: Explainer | None = None
         with decimal.localcontext(DECIMAL_CONTEXT):
-            for policy in self._by_kind.get(document.kind, ()):
+            for policy_id, function, policy in self._runs.get(document.kind, ()):
                 raw: list[Any] | None = []
                 ctx.steps = 0
                 try:
-                    if not policy.function(ctx, value, raw):
+                    if not function(ctx, value, raw):
                         raw = None
                 except StepBudgetExceeded as stop:
                     raw = [(-1, "", stop, ())]
                 except Exception as bug:  # fail closed: an engine bug must block, not pass
                     raw = [(-1, "", bug, ())]
                 if raw is None:
-                    outcomes[policy.checked.id] = "skip"
-                    continue
-                if raw:
+                    outcomes[policy_id] = "skip"
+                elif raw:
                     explainer = explainer or Explainer(self.checked, Interpreter(self.checked, ctx))
                     made = [_finding(explainer, policy, *record) for record in raw]
                     findings.extend(made)
-                    outcomes[policy.checked.id] = "error" if any(f.outcome == "error" for f in made) else "fail"
+                    outcomes[policy_id] = "error" if any(f.outcome == "error" for f in made) else "fail"
                 else:
-                    outcomes[policy.checked.id] = "pass"
+                    outcomes[policy_id] = "pass"
         decision = Decision(
             document=document.source,
             kind=document.kind,
@@ -96,7 +99,7 @@ class PolicySet:
             findings=findings,
             policies=outcomes,
             policy_set_sha256=self.sha256,
-            charter_ref=_charter_ref(charter_value),
+            charter_value=charter_value,
             value=value,
         )
         if overrides:
@@ -117,10 +120,9 @@ def context_value(charter: LoadedDocument | None) -> dict[str, Any] | None:
     if charter is None:
         return None
     key = id(charter)
-    with _cache_lock:
-        hit = _context_cache.get(key)
-        if hit is not None and hit[0] is charter:
-            return hit[1]
+    hit = _context_cache.get(key)  # a dict read is atomic; only writers take the lock
+    if hit is not None and hit[0] is charter:
+        return hit[1]
     converted = _plain(charter.value, {})
     with _cache_lock:
         _context_cache[key] = (charter, converted)
@@ -189,12 +191,6 @@ def _finding(
         override_by=override_by,
         code=code,
     )
-
-
-def _charter_ref(charter: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if charter is None:
-        return None
-    return {"id": charter.get("id"), "version": charter.get("version")}
 
 
 def compile_policy_set(files: Mapping[str, str], prefix: str = "") -> PolicySet:
