@@ -19,13 +19,13 @@ from decimal import Decimal
 from typing import Any
 
 from engine.explain_codegen import ExplainPlan, write_explainer
-from engine.runtime import DECIMAL_CONTEXT, RECOVERABLE, RUNTIME_NAMES, EvalContext
+from engine.runtime import DECIMAL_CONTEXT, RECOVERABLE, RUNTIME_NAMES, EvalContext, StepBudgetExceeded
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.values import Duration, Money
 
-PolicyFunction = Callable[[EvalContext, Any, list[Any]], bool]
+KindFunction = Callable[[EvalContext, Any, dict[str, str], list[Any]], None]
 _BOOLEAN_NODES = (ast.Compare, ast.Logical, ast.Quantifier)
 
 
@@ -46,7 +46,6 @@ class CompiledPolicy:
     """One policy ready to run: its function, its sites, and what it needs to explain findings."""
 
     checked: CheckedPolicy
-    function: PolicyFunction
     sites: list[Site]
     explainers: dict[int, Callable[..., Any]] = field(default_factory=dict)
 
@@ -57,6 +56,8 @@ class CompiledSet:
 
     checked: CheckedSet
     policies: list[CompiledPolicy]
+    kind_functions: dict[str, KindFunction]
+    """Per document kind, one function that runs all its policies: (ctx, doc, outcomes, pending)."""
     source: str
     namespace: dict[str, Any] = field(repr=False)
 
@@ -367,22 +368,45 @@ class PolicyCompiler:
         scope = "(" + "".join(f"v_{n}, " for n in names) + ")"
         return f"out.append(({site}, {_path(self.loop_depth)}, {error}, {scope}))"
 
-    def write(self, function_name: str) -> None:
+    def write(self, depth: int, position: int) -> None:
+        """Write this policy as one block of its kind's function (see `compile_checked`).
+
+        The block runs inside `while True:` so that stopping early is a `break`: a `when` that
+        does not hold marks the policy skipped, a top-level `let` that fails ends it. A step
+        budget overrun or an engine bug ends the block with one error record (fail closed).
+        """
         w, alias = self.out, self.policy.alias
-        w.line(0, f"def {function_name}(ctx, doc, out):")
-        w.line(1, f"v_{alias} = doc")
+        w.line(depth, "out = []")
+        w.line(depth, "ctx.steps = 0")
+        w.line(depth, "skipped = False")
+        w.line(depth, "try:")
+        w.line(depth + 1, "while True:")
+        inner = depth + 2
+        w.line(inner, f"v_{alias} = doc")
         self.loop_depth = 0
         if self.policy.whens:
             site = self._site("when", self.policy.whens, [alias])
-            w.line(1, "try:")
+            w.line(inner, "try:")
             for condition in self.policy.whens:
-                w.line(2, f"if not {self.exprs.condition(condition)}:")
-                w.line(3, "return False")
-            w.line(1, "except _RECOVERABLE as e:")
-            w.line(2, self._record(2, site, [alias], "e"))
-            w.line(2, "return True")
-        self.block(self.policy.body, 1, [alias], "return True")
-        w.line(1, "return True")
+                w.line(inner + 1, f"if not {self.exprs.condition(condition)}:")
+                w.line(inner + 2, "skipped = True")
+                w.line(inner + 2, "break")
+            w.line(inner, "except _RECOVERABLE as e:")
+            w.line(inner + 1, self._record(inner + 1, site, [alias], "e"))
+            w.line(inner + 1, "break")
+        self.block(self.policy.body, inner, [alias], "break")
+        w.line(inner, "break")
+        w.line(depth, "except _StepBudgetExceeded as stop:")
+        w.line(depth + 1, 'out = [(-1, "", stop, ())]')
+        w.line(depth, "except Exception as bug:  # fail closed: an engine bug blocks, never passes")
+        w.line(depth + 1, 'out = [(-1, "", bug, ())]')
+        key = repr(self.policy.id)
+        w.line(depth, "if skipped and not out:")
+        w.line(depth + 1, f"outcomes[{key}] = 'skip'")
+        w.line(depth, "elif out:")
+        w.line(depth + 1, f"pending.append(({position}, out))")
+        w.line(depth, "else:")
+        w.line(depth + 1, f"outcomes[{key}] = 'pass'")
 
     def block(self, clauses: tuple[ast.Clause, ...], depth: int, names: list[str], abort: str) -> None:
         names = list(names)
@@ -475,12 +499,16 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
     exprs = ExprCompiler(checked, names)
     body = _Writer()
     explain = _Writer()
-    compiled: list[tuple[CheckedPolicy, str, list[Site]]] = []
-    for index, policy in enumerate(checked.policies):
-        function_name = f"_policy{index}_{policy.id.replace('.', '__')}"
-        writer = PolicyCompiler(exprs, policy, body, explain, function_name)
-        writer.write(function_name)
-        compiled.append((policy, function_name, writer.sites))
+    compiled: list[tuple[CheckedPolicy, list[Site]]] = []
+    kinds: dict[str, list[CheckedPolicy]] = {}
+    for policy in checked.policies:
+        kinds.setdefault(policy.document_kind, []).append(policy)
+    for kind, members in kinds.items():
+        body.line(0, f"def _kind_{kind}(ctx, doc, outcomes, pending):")
+        for policy in members:
+            writer = PolicyCompiler(exprs, policy, body, explain, f"_p{len(compiled)}_{policy.id.replace('.', '__')}")
+            writer.write(1, len(compiled))
+            compiled.append((policy, writer.sites))
     for symbol in checked.symbols.values():
         prefix = {"def": "d", "table": "t", "param": "p"}[symbol.kind]
         function = names.function(prefix, symbol.id)
@@ -493,14 +521,14 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
     source = "\n".join(body.lines + explain.lines) + "\n"
     namespace: dict[str, Any] = {"__builtins__": {}, **RUNTIME_NAMES, **names.constants}
     namespace["_RECOVERABLE"] = RECOVERABLE
+    namespace["_StepBudgetExceeded"] = StepBudgetExceeded
+    namespace["Exception"] = Exception
     exec(compile(source, "<revgate policies>", "exec"), namespace)
     policies = [
         CompiledPolicy(
-            p,
-            namespace[fn],
-            sites,
-            {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None},
+            p, sites, {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None}
         )
-        for p, fn, sites in compiled
+        for p, sites in compiled
     ]
-    return CompiledSet(checked, policies, source, namespace)
+    functions = {kind: namespace[f"_kind_{kind}"] for kind in kinds}
+    return CompiledSet(checked, policies, functions, source, namespace)

@@ -40,12 +40,8 @@ class PolicySet:
         self.sha256 = sha256
         self.policy_ids = [p.id for p in checked.policies]
         self._by_kind: dict[str, list[CompiledPolicy]] = {}
-        self._runs: dict[str, list[tuple[str, Any, CompiledPolicy]]] = {}
         for policy in compiled.policies:
             self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
-            self._runs.setdefault(policy.checked.document_kind, []).append(
-                (policy.checked.id, policy.function, policy)
-            )
 
     @property
     def policies(self) -> list[CheckedPolicy]:
@@ -70,27 +66,13 @@ class PolicySet:
         ctx = EvalContext(charter_value, date, max_steps)
         findings: list[Finding] = []
         outcomes: dict[str, str] = {}
-        explainer: Explainer | None = None
-        with decimal.localcontext(DECIMAL_CONTEXT):
-            for policy_id, function, policy in self._runs.get(document.kind, ()):
-                raw: list[Any] | None = []
-                ctx.steps = 0
-                try:
-                    if not function(ctx, value, raw):
-                        raw = None
-                except StepBudgetExceeded as stop:
-                    raw = [(-1, "", stop, ())]
-                except Exception as bug:  # fail closed: an engine bug must block, not pass
-                    raw = [(-1, "", bug, ())]
-                if raw is None:
-                    outcomes[policy_id] = "skip"
-                elif raw:
-                    explainer = explainer or Explainer(self.checked, Interpreter(self.checked, ctx))
-                    made = [_finding(explainer, policy, *record) for record in raw]
-                    findings.extend(made)
-                    outcomes[policy_id] = "error" if any(f.outcome == "error" for f in made) else "fail"
-                else:
-                    outcomes[policy_id] = "pass"
+        function = self.compiled.kind_functions.get(document.kind)
+        if function is not None:
+            pending: list[tuple[int, list[Any]]] = []
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                function(ctx, value, outcomes, pending)
+                if pending:
+                    findings = self._findings(ctx, pending, outcomes)
         decision = Decision(
             document=document.source,
             kind=document.kind,
@@ -105,6 +87,17 @@ class PolicySet:
         if overrides:
             apply_overrides(decision, overrides, submitted_by)
         return decision
+
+    def _findings(self, ctx: EvalContext, pending: list[tuple[int, list[Any]]], outcomes: dict[str, str]) -> list[Finding]:
+        """Explain the failure records of the policies that failed, in policy order."""
+        explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
+        findings: list[Finding] = []
+        for position, raw in pending:
+            policy = self.compiled.policies[position]
+            made = [_finding(explainer, policy, *record) for record in raw]
+            findings.extend(made)
+            outcomes[policy.checked.id] = "error" if any(f.outcome == "error" for f in made) else "fail"
+        return findings
 
 
 _context_cache: OrderedDict[int, tuple[LoadedDocument, dict[str, Any]]] = OrderedDict()
