@@ -1,0 +1,127 @@
+"""Who may do what: API keys, roles, and the FastAPI dependencies that enforce them.
+
+A key is sent as `Authorization: Bearer rvg_…`; only its sha256 is stored. The key's e-mail is
+the identity used everywhere else: as `submitted_by`, as the override approver, and for
+segregation of duties. Each route declares the one action it performs; the role table below is
+the whole access policy, and tests/api/test_access.py checks every cell of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.errors import ApiError
+from api.storage import repository
+
+
+class Role(StrEnum):
+    """The five roles a key can hold."""
+
+    ADMIN = "admin"
+    AUTHOR = "author"
+    SUBMITTER = "submitter"
+    APPROVER = "approver"
+    AUDITOR = "auditor"
+
+
+class Action(StrEnum):
+    """What a route does, in the words used in refusals (`role `x` may not <action>`)."""
+
+    PUBLISH_POLICIES = "publish or activate policy sets"
+    READ_POLICIES = "read policy sets"
+    WRITE_CHARTER = "update the charter"
+    READ_CHARTER = "read the charter"
+    SUBMIT = "submit documents"
+    READ_DECISIONS = "read decisions"
+    READ_OWN_DECISIONS = "read the decisions it submitted"
+    GRANT_OVERRIDES = "grant overrides"
+    VERIFY_AUDIT = "verify the decision log"
+
+
+_READS = {Action.READ_POLICIES, Action.READ_CHARTER}
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.AUTHOR: frozenset({Action.PUBLISH_POLICIES, Action.WRITE_CHARTER, *_READS}),
+    Role.SUBMITTER: frozenset({Action.SUBMIT, Action.READ_OWN_DECISIONS, *_READS}),
+    Role.APPROVER: frozenset({Action.GRANT_OVERRIDES, Action.READ_DECISIONS, *_READS}),
+    Role.AUDITOR: frozenset({Action.READ_DECISIONS, Action.VERIFY_AUDIT, *_READS}),
+}
+"""The access policy. Policies and the charter are readable by every role on purpose: people
+subject to rules should be able to read them. Decisions hold pay and budget data, so submitters
+see only their own."""
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="revgate"'}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    key_id: str
+    email: str
+    role: Role
+
+    def can(self, action: Action) -> bool:
+        return action in ROLE_ACTIONS[self.role]
+
+
+def roles_allowed(action: Action) -> list[str]:
+    """The roles that may perform an action, for refusal messages and docs."""
+    return [role.value for role in Role if action in ROLE_ACTIONS[role]]
+
+
+def _unauthorized(code: str, reason: str) -> ApiError:
+    return ApiError(401, code, reason, _CHALLENGE)
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller of this request, from its bearer token; 401 with the reason otherwise."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise _unauthorized("auth/missing-key", "no API key: send `Authorization: Bearer <key>`")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized("auth/bad-scheme", "the Authorization header must be `Bearer <key>`")
+    database = request.app.state.service.database
+    with database.connection() as connection:
+        key = repository.find_key(connection, token)
+    if key is None:
+        raise _unauthorized("auth/unknown-key", "the API key is not valid")
+    if not key.active:
+        raise _unauthorized("auth/revoked-key", f"the API key `{key.id}` was revoked")
+    return Principal(key.id, key.email, Role(key.role))
+
+
+def require(*actions: Action) -> Callable[..., Principal]:
+    """A dependency that authenticates and allows callers whose role has any of `actions`."""
+
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        # async on purpose: it does no I/O, and a sync dependency would cost a thread hop
+        if any(principal.can(action) for action in actions):
+            return principal
+        allowed = sorted({role for action in actions for role in roles_allowed(action)})
+        raise ApiError(
+            403,
+            "auth/forbidden",
+            f"role `{principal.role}` may not {actions[0]}; allowed roles: {', '.join(allowed)}",
+        )
+
+    return dependency
+
+
+Author = Annotated[Principal, Depends(require(Action.PUBLISH_POLICIES))]
+CharterWriter = Annotated[Principal, Depends(require(Action.WRITE_CHARTER))]
+PolicyReader = Annotated[Principal, Depends(require(Action.READ_POLICIES))]
+CharterReader = Annotated[Principal, Depends(require(Action.READ_CHARTER))]
+Submitter = Annotated[Principal, Depends(require(Action.SUBMIT))]
+DecisionReader = Annotated[Principal, Depends(require(Action.READ_DECISIONS, Action.READ_OWN_DECISIONS))]
+Approver = Annotated[Principal, Depends(require(Action.GRANT_OVERRIDES))]
+Auditor = Annotated[Principal, Depends(require(Action.VERIFY_AUDIT))]

@@ -1,0 +1,47 @@
+"""Settings come from `REVGATE_*` variables; bad values are refused with the variable's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == DEFAULT_DATABASE_URL and settings.is_sqlite
+    assert settings.sqlite_synchronous == "FULL" and settings.max_body_bytes == 2 * 1024 * 1024
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "REVGATE_DATABASE_URL": "postgresql+psycopg://u:p@h/db",
+            "REVGATE_MAX_BODY_BYTES": "1000",
+            "REVGATE_SQLITE_SYNCHRONOUS": "normal",
+            "REVGATE_POOL_SIZE": "3",
+            "REVGATE_EXAMPLES_DIR": "/srv/pack",
+            "REVGATE_MIGRATE_ON_STARTUP": "0",
+            "REVGATE_SWITCH_INTERVAL_MS": "2",
+        }
+    )
+    assert not settings.is_sqlite and settings.max_body_bytes == 1000 and settings.pool_size == 3
+    assert settings.sqlite_synchronous == "NORMAL" and settings.examples_dir == Path("/srv/pack")
+    assert settings.migrate_on_startup is False and settings.switch_interval_ms == 2.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REVGATE_MAX_BODY_BYTES", "lots"),
+        ("REVGATE_MAX_BODY_BYTES", "0"),
+        ("REVGATE_POOL_SIZE", "-1"),
+        ("REVGATE_SQLITE_SYNCHRONOUS", "OFF"),
+        ("REVGATE_SWITCH_INTERVAL_MS", "nan"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
