@@ -20,7 +20,7 @@ from engine.decision import Decision, Finding
 from engine.explain import Explainer, render_failure
 from engine.interpreter import Interpreter
 from engine.overrides import Override, apply_overrides
-from engine.runtime import DECIMAL_CONTEXT, DEFAULT_MAX_STEPS, EvalContext, EvalError, StepBudgetExceeded
+from engine.runtime import DECIMAL_CONTEXT, DEFAULT_MAX_STEPS, EvalContext, EvalError
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.documents import LoadedDocument
 from policy.policy_set import check_files, content_hash, read_policy_dir
@@ -88,7 +88,9 @@ class PolicySet:
             apply_overrides(decision, overrides, submitted_by)
         return decision
 
-    def _findings(self, ctx: EvalContext, pending: list[tuple[int, list[Any]]], outcomes: dict[str, str]) -> list[Finding]:
+    def _findings(
+        self, ctx: EvalContext, pending: list[tuple[int, list[Any]]], outcomes: dict[str, str]
+    ) -> list[Finding]:
         """Explain the failure records of the policies that failed, in policy order."""
         explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
         findings: list[Finding] = []
