@@ -94,7 +94,12 @@ def authenticate(request: Request) -> Principal:
     with database.connection() as connection:
         key = repository.find_key(connection, token)
     if key is None:
-        raise _unauthorized("auth/unknown-key", "the API key is not valid")
+        raise _unauthorized(
+            "auth/unknown-key",
+            "the API key is not valid: this service's database has no such key (keys are made with "
+            "`rev keys create` against the same REVGATE_DATABASE_URL as the service, by default "
+            "./.revgate/revgate.db in the folder `rev serve` started in)",
+        )
     if not key.active:
         raise _unauthorized("auth/revoked-key", f"the API key `{key.id}` was revoked")
     return Principal(key.id, key.email, Role(key.role))

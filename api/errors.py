@@ -178,9 +178,38 @@ async def _on_request_problem(_request: Request, error: Exception) -> JSONRespon
     return diagnostics_response(error.diagnostics)
 
 
-async def _on_validation(_request: Request, error: Exception) -> JSONResponse:
+async def _on_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    return diagnostics_response([_validation_diagnostic(item) for item in error.errors()])
+    errors = list(error.errors())
+    hint = _common_slip(request, errors)
+    if hint is not None:
+        return diagnostics_response([hint])
+    return diagnostics_response([_validation_diagnostic(item) for item in errors])
+
+
+def _common_slip(request: Request, errors: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """One clear diagnostic for the two slips that otherwise give a page of field errors."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body_errors = [e for e in errors if (e.get("loc") or ("",))[0] == "body"]
+    if body_errors and request.method in ("POST", "PUT") and media != "application/json":
+        return request_diagnostic(
+            "request/not-json",
+            f"the body was sent as `{media or 'no content type'}`, not JSON",
+            location="header",
+            pointer="",
+            help="send `Content-Type: application/json` (curl: -H 'Content-Type: application/json')",
+        )
+    missing = {tuple(e.get("loc") or ()) for e in body_errors if e.get("type") == "missing"}
+    extra = {tuple(e.get("loc") or ()) for e in body_errors if e.get("type") == "extra_forbidden"}
+    if ("body", "document") in missing and ("body", "kind") in extra:
+        return request_diagnostic(
+            "request/unwrapped-document",
+            "the body is a document; the request wraps it",
+            location="body",
+            pointer="",
+            help='send `{"document": {…your document…}, "date": "YYYY-MM-DD"}`',
+        )
+    return None
 
 
 async def _on_database_down(_request: Request, error: Exception) -> JSONResponse:

@@ -20,9 +20,16 @@ keys_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help
 
 
 def open_database() -> Database:
-    """The database named by REVGATE_DATABASE_URL (default: the embedded SQLite file), migrated."""
+    """The database named by REVGATE_DATABASE_URL (default: the embedded SQLite file), migrated.
+
+    Which database is said on standard error: a key made in another folder's `.revgate/` is the
+    commonest reason a new key gets 401 from the service.
+    """
+    from api.serve import describe_database
+
     database = Database(Settings.from_env())
     migrate.upgrade(database)
+    typer.echo(f"database: {describe_database(database)}", err=True)
     return database
 
 

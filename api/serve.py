@@ -7,6 +7,7 @@ then builds its own app with `api.app:create_app` (uvicorn's `--factory`), readi
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -69,7 +70,7 @@ def prepare_database(settings: Settings, *, seed: bool = True) -> list[str]:
     database = Database(settings)
     try:
         migrate.upgrade(database)
-        lines = [f"database: {_describe(database)} (migration {migrate.current_revision(database)})"]
+        lines = [f"database: {describe_database(database)} (migration {migrate.current_revision(database)})"]
         if seed and seed_examples(database, settings.examples_dir):
             lines.append(f"new database: loaded the example policy pack and charter from {settings.examples_dir}")
         with database.reading() as session:
@@ -82,11 +83,24 @@ def prepare_database(settings: Settings, *, seed: bool = True) -> list[str]:
     return lines
 
 
-def _describe(database: Database) -> str:
+def describe_database(database: Database) -> str:
+    """Where the service keeps its data, for people: the SQLite file or the PostgreSQL URL (no password)."""
     url = make_url(database.url)
     if database.is_sqlite:
         return f"SQLite {Path(url.database or '').resolve()}"
     return f"PostgreSQL {url.render_as_string(hide_password=True)}"
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say plainly when the port is taken, before anything else is printed."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            typer.echo(f"error: cannot listen on {host}:{port} ({error.strerror}); another program uses it — "
+                       f"choose another port, e.g. `rev serve --port {port + 1}`", err=True)
+            raise typer.Exit(2) from None
 
 
 def serve(
@@ -98,6 +112,7 @@ def serve(
 ) -> None:
     """Run the governance service (REVGATE_DATABASE_URL, or the embedded SQLite file)."""
     settings = Settings.from_env()
+    _check_port_free(host, port)
     for line in prepare_database(settings, seed=examples):
         typer.echo(line)
     typer.echo(f"serving on http://{host}:{port} (OpenAPI at /openapi.json, docs at /docs)")

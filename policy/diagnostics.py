@@ -98,6 +98,9 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         lowered = {c.lower(): c for c in pool}
         matches = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
     if not matches:
+        # `cap` for `plan_cap`: a name that is one word of a longer snake_case name
+        matches = [c for c in pool if name and name != c and name in c.split("_")][:3]
+    if not matches:
         return None
     return "did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
 

@@ -186,3 +186,24 @@ def test_a_database_outage_is_503_not_500(client: Any, keys: Keys, monkeypatch: 
     response = client.get("/v1/decisions", headers=keys.headers("auditor"))
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_body_sent_without_the_json_content_type_says_so(client: Any, keys: Keys, published: dict[str, Any]) -> None:
+    response = client.post(
+        "/v1/decisions",
+        content=PLAN.encode(),
+        headers=keys.headers("submitter", **{"Content-Type": "application/x-www-form-urlencoded"}),
+    )
+    assert response.status_code == 422
+    (diagnostic,) = response.json()["diagnostics"]
+    assert diagnostic["code"] == "request/not-json"
+    assert "Content-Type: application/json" in diagnostic["help"]
+
+
+def test_a_bare_document_is_told_to_wrap_itself(client: Any, keys: Keys, published: dict[str, Any]) -> None:
+    bare = json.dumps(document("data/plan.yaml")).encode()
+    response = _post(client, keys, bare)
+    assert response.status_code == 422
+    (diagnostic,) = response.json()["diagnostics"]
+    assert diagnostic["code"] == "request/unwrapped-document"
+    assert '{"document":' in diagnostic["help"]
