@@ -226,17 +226,6 @@ _CLOSERS = frozenset({"RBRACE", "RPAR", "RSQB"})
 """Closing brackets are kept in the parse only so that a node's position includes them."""
 
 
-class _Meta:
-    """Where a node is in the text, from its first to its last token (what Lark's `meta` says)."""
-
-    __slots__ = ("empty", "end_pos", "start_pos")
-
-    def __init__(self, start: int | None, end: int | None) -> None:
-        self.empty = start is None
-        self.start_pos = start or 0
-        self.end_pos = end if end is not None else self.start_pos
-
-
 class _Builder:
     """Builds the AST during parsing: one method per grammar alias, each making one node.
 
@@ -286,7 +275,7 @@ class _Builder:
                     if below > depth:
                         depth = below
                 kept.append(child)
-            meta = _Meta(start, end)
+            meta = (start, end)  # what Lark's `meta` would say: first and last offset
             node = method(meta, *kept)
             depth += 1
             if depth > MAX_NESTING:
@@ -300,10 +289,11 @@ class _Builder:
         return build
 
     # -- helpers --
-    def _span(self, meta: Any) -> Span:
-        if getattr(meta, "empty", True):
+    def _span(self, meta: tuple[int | None, int | None]) -> Span:
+        start, end = meta
+        if start is None:
             return ast.NO_SPAN
-        return self.source.span(meta.start_pos, meta.end_pos)
+        return self.source.span(start, end if end is not None else start)
 
     def _tspan(self, token: Token) -> Span:
         return _tok_span(self.source, token)
