@@ -291,10 +291,9 @@ class ExprCompiler:
         return f"({self.expr(node.left)} {node.op} {self.expr(node.right)})"
 
     def visit_Compare(self, node: ast.Compare) -> str:
-        left, right = self.expr(node.left), self.expr(node.right)
-        if node.op in ("<", "<=", ">", ">="):
-            return f"({left} {node.op} {right})"
-        return f"({left} {node.op} {right})"
+        # Python's operators have the language's meaning here: `==` on two currencies raises
+        # (Money), ordering none raises TypeError, `in` works on lists and text.
+        return f"({self.expr(node.left)} {node.op} {self.expr(node.right)})"
 
     def visit_Logical(self, node: ast.Logical) -> str:
         return f"({self.condition(node.left)} {node.op} {self.condition(node.right)})"
