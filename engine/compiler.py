@@ -11,7 +11,6 @@ the interpreter, so the hot path does no formatting at all.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.explain_codegen import ExplainPlan, write_explainer
-from engine.runtime import DECIMAL_CONTEXT, RECOVERABLE, RUNTIME_NAMES, EvalContext, StepBudgetExceeded
+from engine.runtime import RECOVERABLE, RUNTIME_NAMES, EvalContext, StepBudgetExceeded, decimal_context
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedPolicy, CheckedSet
@@ -111,7 +110,7 @@ def _constant_param(checked: CheckedSet, param_id: str) -> Any:
         ):
             return _DYNAMIC
     try:
-        with decimal.localcontext(DECIMAL_CONTEXT):
+        with decimal_context():
             return Interpreter(checked, EvalContext(None, dt.date.min)).eval(decl.value, {})
     except recoverable:
         return _DYNAMIC

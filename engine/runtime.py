@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +25,27 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 """One fixed context (IEEE decimal128 precision) so every evaluation computes the same digits."""
+
+_thread = threading.local()
+
+
+def thread_decimal_context() -> decimal.Context:
+    """This thread's copy of DECIMAL_CONTEXT (decimal sets flags on the context it runs in)."""
+    mine = getattr(_thread, "context", None)
+    if mine is None:
+        mine = _thread.context = DECIMAL_CONTEXT.copy()
+    return mine
+
+
+@contextmanager
+def decimal_context() -> Iterator[None]:
+    """Run a block under this thread's DECIMAL_CONTEXT, restoring the caller's context after."""
+    previous = decimal.getcontext()
+    decimal.setcontext(thread_decimal_context())
+    try:
+        yield
+    finally:
+        decimal.setcontext(previous)
 
 
 class EvalError(Exception):

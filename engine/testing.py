@@ -9,7 +9,6 @@ some test made it pass.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from engine.decision import Decision
 from engine.interpreter import Interpreter
 from engine.policy_set import PolicySet, context_value
 from engine.reference import reference_policy
-from engine.runtime import DECIMAL_CONTEXT, EvalContext, EvalError
+from engine.runtime import EvalContext, EvalError, decimal_context
 from policy import ast
 from policy.checker import CheckedTest
 from policy.diagnostics import DiagnosticError
@@ -167,7 +166,7 @@ def _given(policy_set: PolicySet, test: CheckedTest, given: ast.Given) -> Loaded
     if given.record is not None:
         ctx = EvalContext(None, dt.date.today())
         try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
+            with decimal_context():
                 patch = Interpreter(policy_set.checked, ctx).eval(given.record, {})
         except EvalError as error:
             raise DiagnosticError([_test_problem(test, given, error.message)]) from None
@@ -210,7 +209,7 @@ def _record_coverage(
     charter_value = subject.value if subject.kind == "charter" else context_value(charter)
     ctx = EvalContext(charter_value, date)
     interp = Interpreter(policy_set.checked, ctx)
-    with decimal.localcontext(DECIMAL_CONTEXT):
+    with decimal_context():
         for compiled in policy_set.policies_for(subject.kind):
             ctx.steps = 0
             for check in reference_policy(interp, compiled.checked, subject.value) or []:
