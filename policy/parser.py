@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from grammar import grammar_text
 from policy import ast
 from policy.diagnostics import Diagnostic, DiagnosticError, Stage
+from policy.lexer import RevLexer
 from policy.literals import parse_literal
 from policy.source import Source, Span
 from policy.syntax_errors import describe_unexpected_token
@@ -43,7 +44,7 @@ def _lark() -> Lark:
     gives tree-less callbacks no positions, so the builder computes each node's position from
     its children's tokens.
     """
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", start=["start", "expr"], transformer=_CALLBACKS)
+    return Lark(grammar_text(), parser="lalr", lexer=RevLexer, start=["start", "expr"], transformer=_CALLBACKS)
 
 
 def _run(source: Source, text: str, start: str) -> Any:
