@@ -197,6 +197,8 @@ def _tok_span(source: Source, token: Token) -> Span:
 def _unescape(source: Source, token: Token) -> str:
     """The value of a string literal: `\\"`, `\\\\`, `\\n` and `\\t` are the escapes."""
     raw = str(token)[1:-1]
+    if "\\" not in raw:  # most strings have no escape: no character loop
+        return raw
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -529,6 +531,8 @@ def _expr_span(expr: ast.Expr) -> Span:
 def _parse_message(source: Source, token: Token) -> ast.Message:
     """Split a message into text and `{expr}` holes; `{{` and `}}` are literal braces."""
     raw = str(token)[1:-1]
+    if not any(c in raw for c in "{}\\"):  # plain text: no character loop
+        return ast.Message((raw,) if raw else (), _tok_span(source, token))
     base = (token.start_pos or 0) + 1
     parts: list[str | ast.Expr] = []
     buffer: list[str] = []
