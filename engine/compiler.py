@@ -38,6 +38,8 @@ class Site:
     """The local names in scope there, in the order the compiled code passes their values."""
     plan: ExplainPlan | None = None
     """For a `require`: how to explain its failure (see engine/explain_codegen.py)."""
+    source: dict[str, Any] | None = None
+    """Where the site is in the policy files: `{"file", "line", "column"}` (shared; never mutated)."""
 
 
 @dataclass
@@ -359,7 +361,9 @@ class PolicyCompiler:
             override = self.policy.override_by if self.policy.enforcement == "soft" else None
             name = f"{self.prefix}_explain{len(self.sites)}"
             plan = write_explainer(self.exprs, self.explain_out, name, node, names, override)
-        self.sites.append(Site(kind, node, tuple(names), plan))
+        span = node.span if hasattr(node, "span") else node[0].span
+        source = {"file": self.policy.file, "line": span.line, "column": span.column}
+        self.sites.append(Site(kind, node, tuple(names), plan, source))
         return len(self.sites) - 1
 
     def _record(self, depth: int, site: int, names: list[str], error: str) -> str:
@@ -398,13 +402,11 @@ class PolicyCompiler:
         w.line(depth + 1, 'out = [(-1, "", stop, ())]')
         w.line(depth, "except Exception as bug:  # fail closed: an engine bug blocks, never passes")
         w.line(depth + 1, 'out = [(-1, "", bug, ())]')
-        key = repr(self.policy.id)
-        w.line(depth, "if skipped and not out:")
-        w.line(depth + 1, f"outcomes[{key}] = 'skip'")
-        w.line(depth, "elif out:")
+        # `outcomes` starts as every policy of the kind passing; only departures are written.
+        w.line(depth, "if out:")
         w.line(depth + 1, f"pending.append(({position}, out))")
-        w.line(depth, "else:")
-        w.line(depth + 1, f"outcomes[{key}] = 'pass'")
+        w.line(depth, "elif skipped:")
+        w.line(depth + 1, f"outcomes[{self.policy.id!r}] = 'skip'")
 
     def block(self, clauses: tuple[ast.Clause, ...], depth: int, names: list[str], abort: str) -> None:
         names = list(names)

@@ -16,7 +16,7 @@ OUTCOMES = ("fail", "error")
 VERDICTS = ("pass", "warn", "block")
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One failing or erroring check instance, with everything needed to act on it."""
 
@@ -51,7 +51,7 @@ class Finding:
             "message": self.message,
             "path": self.path,
             "values": {k: to_json_value(v) for k, v in self.values.items()},
-            "source": self.source,
+            "source": dict(self.source),
             "override_by": self.override_by,
             "overridden_by": self.overridden_by,
         }

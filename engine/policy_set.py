@@ -42,6 +42,7 @@ class PolicySet:
         self._by_kind: dict[str, list[CompiledPolicy]] = {}
         for policy in compiled.policies:
             self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
+        self._all_pass = {kind: {p.checked.id: "pass" for p in members} for kind, members in self._by_kind.items()}
 
     @property
     def policies(self) -> list[CheckedPolicy]:
@@ -65,7 +66,7 @@ class PolicySet:
         charter_value = value if document.kind == "charter" else context_value(charter)
         ctx = EvalContext(charter_value, date, max_steps)
         findings: list[Finding] = []
-        outcomes: dict[str, str] = {}
+        outcomes = dict(self._all_pass.get(document.kind, ()))
         function = self.compiled.kind_functions.get(document.kind)
         if function is not None:
             pending: list[tuple[int, list[Any]]] = []
@@ -156,10 +157,11 @@ def _finding(
 ) -> Finding:
     """A finding from one raw failure record: compiled explanation for a failure, interpreter for an error."""
     checked = policy.checked
-    site = policy.sites[site_index] if site_index >= 0 else Site("policy", checked.node, ())
-    span = getattr(site.node, "span", None) or (
-        site.node[0].span if isinstance(site.node, tuple) else checked.node.span
-    )
+    if site_index >= 0:
+        site = policy.sites[site_index]
+    else:
+        span = checked.node.span
+        site = Site("policy", checked.node, (), None, {"file": checked.file, "line": span.line, "column": span.column})
     code = None
     override_by: list[str] | None = None
     if error is None and site.plan is not None:
@@ -186,7 +188,7 @@ def _finding(
         message=message,
         path=path,
         values=values,
-        source={"file": checked.file, "line": span.line, "column": span.column},
+        source=site.source or {},
         override_by=override_by,
         code=code,
     )
