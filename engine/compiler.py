@@ -70,17 +70,17 @@ class _Names:
         self.constants: dict[str, Any] = {}
         self.functions: dict[str, str] = {}
         self.param_constants: dict[str, Any] = {}
-        self._counter = itertools.count()
+        self.counter = itertools.count()
 
     def constant(self, value: Any) -> str:
-        name = f"_k{next(self._counter)}"
+        name = f"_k{next(self.counter)}"
         self.constants[name] = value
         return name
 
     def function(self, prefix: str, symbol_id: str) -> str:
         key = f"{prefix}:{symbol_id}"
         if key not in self.functions:
-            self.functions[key] = f"_{prefix}{next(self._counter)}_{symbol_id.replace('.', '__')}"
+            self.functions[key] = f"_{prefix}{next(self.counter)}_{symbol_id.replace('.', '__')}"
         return self.functions[key]
 
 
@@ -244,9 +244,17 @@ class ExprCompiler:
             self.bindings = saved
             self.inline_depth -= 1
 
-    def _bound(self, var: str) -> dict[str, str]:
-        """Bindings inside a quantifier or aggregate: its variable shadows a def parameter."""
-        return {k: v for k, v in self.bindings.items() if k != var}
+    def _loop_variable(self, var: str) -> tuple[str, dict[str, str]]:
+        """The Python name of a quantifier's or aggregate's variable, and the bindings inside it.
+
+        Outside an inlined def the variable is `v_<name>`. Inside one it gets a fresh name, so
+        it can never capture a caller's variable that an argument refers to
+        (`all x in xs: heaviest(x, xs)` with a def that also ranges over `x`).
+        """
+        if self.inline_depth == 0:
+            return f"v_{var}", {k: v for k, v in self.bindings.items() if k != var}
+        fresh = f"v_{var}__{next(self.names.counter)}"
+        return fresh, {**self.bindings, var: fresh}
 
     def _builtin(self, name: str, args: list[str], result: T.Type = T.ANY) -> str:
         if name == "count":
@@ -255,23 +263,21 @@ class ExprCompiler:
             function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[name]
             zero = ", _ZERO_MONEY" if name == "sum" and result == T.MONEY else ""
             return f"{function}(_iterate(ctx, _as_list({args[0]}, {name!r})){zero})"
-        if name == "kpi":
-            return f"ctx.kpis.get({args[0]})"
-        if name == "person":
-            return f"ctx.people.get({args[0]})"
+        if name in ("kpi", "person"):
+            return f"_fn_{name}(ctx, {args[0]})"
         return f"_fn_{name}({', '.join(args)})"
 
     def visit_Aggregate(self, node: ast.Aggregate) -> str:
         source = self.source(node.source)
-        saved, self.bindings = self.bindings, self._bound(node.var)
+        var, bindings = self._loop_variable(node.var)
+        saved, self.bindings = self.bindings, bindings
         try:
-            return self._aggregate(node, source)
+            return self._aggregate(node, source, var)
         finally:
             self.bindings = saved
 
-    def _aggregate(self, node: ast.Aggregate, source: str) -> str:
+    def _aggregate(self, node: ast.Aggregate, source: str, var: str) -> str:
         where = f" if {self.inside_loop(node.where, True)}" if node.where is not None else ""
-        var = f"v_{node.var}"
         if node.func == "count":
             if not where:
                 return f"_count_list({source})"
@@ -301,12 +307,12 @@ class ExprCompiler:
 
     def visit_Quantifier(self, node: ast.Quantifier) -> str:
         source = self.source(node.source)
-        saved, self.bindings = self.bindings, self._bound(node.var)
+        var, bindings = self._loop_variable(node.var)
+        saved, self.bindings = self.bindings, bindings
         try:
             predicate = self.inside_loop(node.predicate, True)
         finally:
             self.bindings = saved
-        var = f"v_{node.var}"
         if node.quantifier == "any":
             return f"_any({predicate} for {var} in {source})"
         if node.quantifier == "all":

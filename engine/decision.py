@@ -32,6 +32,9 @@ class Finding:
     overridden_by: str | None = None
     code: str | None = None
     """For an `error` outcome, the stable code of what went wrong (`eval/none`, …)."""
+    parties: frozenset[str] = frozenset()
+    """Who requested or authored the records the check was about (every `for each` item around
+    it), for segregation of duties; not part of the JSON form."""
 
     @property
     def blocks(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.explain_codegen import Conjunct, ExplainPlan
 from engine.interpreter import Interpreter
-from engine.runtime import MISSING, EvalError
+from engine.runtime import MISSING, EvalError, StepBudgetExceeded
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedSet
@@ -38,7 +38,7 @@ class Explainer:
     def _value(self, node: ast.Expr, env: Env) -> tuple[bool, Any]:
         try:
             return True, self.interp.eval(node, env)
-        except EvalError:
+        except (EvalError, StepBudgetExceeded):
             return False, None
 
     def message(self, require: ast.Require, env: Env) -> str:
@@ -112,6 +112,8 @@ class Explainer:
         for target in targets:
             try:
                 self.interp.eval(target, env)
+            except StepBudgetExceeded as stop:
+                return stop.code, stop.message
             except EvalError as error:
                 if error.message.startswith("cannot evaluate"):
                     return error.code, error.message

@@ -150,11 +150,13 @@ class Interpreter:
         return iterate(self.ctx, value)
 
     def visit_Aggregate(self, node: ast.Aggregate, env: Env) -> Any:
+        counting = node.func == "count"  # `count` counts items; it never evaluates the element
+
         def elements() -> Any:
             for item in self.items(node.source, env):
                 inner = {**env, node.var: item}
                 if node.where is None or self.truth(node.where, inner):
-                    yield self.eval(node.element, inner)
+                    yield None if counting else self.eval(node.element, inner)
 
         if node.func == "sum":
             return total(elements(), self._zero(node))

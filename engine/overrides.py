@@ -75,13 +75,14 @@ def refusal_reason(decision: Decision, finding: Finding, approver: str, submitte
     if finding.enforcement == "advisory":
         return f"`{finding.policy}` is advisory: its findings never block, so there is nothing to override"
     allowed = finding.override_by or []
-    if approver not in allowed:
+    who_approves = approver.casefold()  # e-mail addresses compare without case
+    if who_approves not in {a.casefold() for a in allowed}:
         who = ", ".join(allowed) if allowed else "nobody (the policy names no approver here)"
         return f"{approver} may not override `{finding.policy}` here; the decision right belongs to {who}"
     parties = document_parties(decision.kind, decision.value or {}) | path_parties(decision.value, finding.path)
-    if approver in parties:
+    if who_approves in {p.casefold() for p in parties} | finding.parties:
         return f"segregation of duties: {approver} authored or requested this document"
-    if submitted_by is not None and approver == submitted_by:
+    if submitted_by is not None and who_approves == submitted_by.casefold():
         return f"segregation of duties: {approver} submitted this document"
     return None
 

@@ -19,7 +19,7 @@ from engine.compiler import CompiledPolicy, CompiledSet, Site, compile_checked
 from engine.decision import Decision, Finding
 from engine.explain import Explainer, render_failure
 from engine.interpreter import Interpreter
-from engine.overrides import Override, apply_overrides
+from engine.overrides import PARTY_FIELDS, Override, apply_overrides
 from engine.runtime import DEFAULT_MAX_STEPS, EvalContext, EvalError, thread_decimal_context
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.documents import LoadedDocument
@@ -101,7 +101,7 @@ class PolicySet:
         findings: list[Finding] = []
         for position, raw in pending:
             policy = self.compiled.policies[position]
-            made = [_finding(explainer, policy, *record) for record in raw]
+            made = [_explained(explainer, policy, *record) for record in raw]
             findings.extend(made)
             outcomes[policy.checked.id] = "error" if any(f.outcome == "error" for f in made) else "fail"
         return findings
@@ -145,6 +145,32 @@ def _plain(value: Any, memo: dict[int, Any]) -> Any:
             copy.extend(_plain(v, memo) for v in value)
         return copy
     return value
+
+
+def _explained(explainer: Explainer, policy: CompiledPolicy, *record: Any) -> Finding:
+    """A finding for one failure record; if explaining it fails too, an error finding that says so.
+
+    Each explanation gets a fresh step budget (the last policy may have spent the shared one), and
+    nothing raised while explaining may escape `evaluate`: the check still blocks, fail closed.
+    """
+    explainer.interp.ctx.steps = 0
+    try:
+        return _finding(explainer, policy, *record)
+    except Exception as problem:
+        checked = policy.checked
+        span = checked.node.span
+        return Finding(
+            policy=checked.id,
+            title=checked.title,
+            outcome="error",
+            enforcement=checked.enforcement,
+            message=f"the check failed and could not be explained: {getattr(problem, 'message', None) or problem}",
+            path=record[1],
+            values={},
+            source={"file": checked.file, "line": span.line, "column": span.column},
+            override_by=None,
+            code=getattr(problem, "code", "eval/internal"),
+        )
 
 
 def _finding(
@@ -191,7 +217,20 @@ def _finding(
         source=site.source or {},
         override_by=override_by,
         code=code,
+        parties=_parties(scope),
     )
+
+
+def _parties(scope: tuple[Any, ...]) -> frozenset[str]:
+    """People who requested or authored any record in scope at the failed check."""
+    found = set()
+    for value in scope:
+        if isinstance(value, dict):
+            for field in PARTY_FIELDS:
+                person = value.get(field)
+                if isinstance(person, str):
+                    found.add(person.casefold())
+    return frozenset(found)
 
 
 def compile_policy_set(files: Mapping[str, str], prefix: str = "") -> PolicySet:

@@ -321,7 +321,7 @@ def safe(compute: Any) -> Any:
     """Compute a value for an explanation; a problem gives MISSING instead of an error."""
     try:
         return compute()
-    except RECOVERABLE:
+    except (*RECOVERABLE, StepBudgetExceeded):
         return MISSING
 
 
