@@ -10,9 +10,10 @@ the interpreter, so the hot path does no formatting at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -244,6 +245,16 @@ class ExprCompiler:
             self.bindings = saved
             self.inline_depth -= 1
 
+    @contextlib.contextmanager
+    def _bound(self, var: str) -> Iterator[str]:
+        """Inside a quantifier or aggregate: yields its variable's Python name, bindings adjusted."""
+        name, bindings = self._loop_variable(var)
+        saved, self.bindings = self.bindings, bindings
+        try:
+            yield name
+        finally:
+            self.bindings = saved
+
     def _loop_variable(self, var: str) -> tuple[str, dict[str, str]]:
         """The Python name of a quantifier's or aggregate's variable, and the bindings inside it.
 
@@ -269,12 +280,8 @@ class ExprCompiler:
 
     def visit_Aggregate(self, node: ast.Aggregate) -> str:
         source = self.source(node.source)
-        var, bindings = self._loop_variable(node.var)
-        saved, self.bindings = self.bindings, bindings
-        try:
+        with self._bound(node.var) as var:
             return self._aggregate(node, source, var)
-        finally:
-            self.bindings = saved
 
     def _aggregate(self, node: ast.Aggregate, source: str, var: str) -> str:
         where = f" if {self.inside_loop(node.where, True)}" if node.where is not None else ""
@@ -307,12 +314,8 @@ class ExprCompiler:
 
     def visit_Quantifier(self, node: ast.Quantifier) -> str:
         source = self.source(node.source)
-        var, bindings = self._loop_variable(node.var)
-        saved, self.bindings = self.bindings, bindings
-        try:
+        with self._bound(node.var) as var:
             predicate = self.inside_loop(node.predicate, True)
-        finally:
-            self.bindings = saved
         if node.quantifier == "any":
             return f"_any({predicate} for {var} in {source})"
         if node.quantifier == "all":
