@@ -80,7 +80,24 @@ def describe_unexpected_token(error: UnexpectedToken, source: Source, lark: Lark
     words = _terminal_words(lark)
     expected = sorted({words.get(name, name.lower()) for name in error.expected})
     block = _open_block(error.state)
-    if block is not None and "RBRACE" in error.expected:
+    dangling = _dangling_operator(error)
+    clause = _clause_keyword_read_as_name(error)
+    if clause is not None:
+        where, keyword = clause
+        name_span = source.span(*where) if isinstance(where, tuple) else where
+        return Diagnostic(
+            "syntax/incomplete-expression",
+            f"the expression before `{keyword}` is incomplete, so `{keyword}` was read as a name",
+            Stage.SYNTAX,
+            name_span,
+            help=f"finish the expression on the line before, then start the `{keyword}` clause",
+        )
+    if dangling is not None:
+        found = "the end of the file" if token.type == "$END" else _found(token)
+        message = f"expected a value after `{dangling}`, found {found}"
+        help = f"complete the expression after `{dangling}`, or remove the `{dangling}`"
+        code = "syntax/missing-operand"
+    elif block is not None and "RBRACE" in error.expected:
         what, name, line = block
         named = f" `{name}`" if name else ""
         message = f"expected `}}` to close {what}{named} opened at line {line}, found {_found(token)}"
@@ -93,6 +110,61 @@ def describe_unexpected_token(error: UnexpectedToken, source: Source, lark: Lark
         help = _token_help(token)
         code = "syntax/unexpected-end" if token.type == "$END" else "syntax/unexpected-token"
     return Diagnostic(code, message, Stage.SYNTAX, span, help=help)
+
+
+_OPERATORS = frozenset({"AND", "OR", "NOT", "COMP_OP", "PLUS", "MINUS", "MUL_OP", "IN", "EQUAL"})
+_VALUE_STARTS = frozenset({"NAME", "NUMBER", "STRING", "LPAR"})
+
+
+_CLAUSE_KEYWORDS = frozenset(
+    {
+        "require",
+        "let",
+        "when",
+        "for",
+        "enforce",
+        "owner",
+        "description",
+        "tags",
+        "on",
+        "policy",
+        "def",
+        "table",
+        "param",
+        "test",
+        "package",
+        "use",
+        "given",
+        "expect",
+        "otherwise",
+    }
+)
+
+
+def _clause_keyword_read_as_name(error: UnexpectedToken) -> tuple[Any, str] | None:
+    """`require x >` then `require y` on the next line: the second `require` became a name.
+
+    The parser has already reduced `x > require` by the time it meets `y`; the keyword is the
+    rightmost operand of the operation at the top of its stack.
+    """
+    stack = list(getattr(error.state, "value_stack", []) or [])
+    node = stack[-1] if stack else None
+    if type(node).__name__ not in ("Compare", "Binary", "Logical"):
+        return None
+    while hasattr(node, "right"):
+        node = node.right
+    if type(node).__name__ == "Name" and getattr(node, "name", None) in _CLAUSE_KEYWORDS:
+        return node.span, node.name
+    return None
+
+
+def _dangling_operator(error: UnexpectedToken) -> str | None:
+    """The operator just before the error, when what had to follow it was a value (`a and }`)."""
+    stack = list(getattr(error.state, "value_stack", []) or [])
+    last = stack[-1] if stack else None
+    if isinstance(last, Token) and last.type in _OPERATORS and set(error.expected) >= _VALUE_STARTS:
+        return str(last)
+    return None
 
 
 def _token_help(token: Token) -> str | None:
