@@ -658,7 +658,7 @@ def _parse_hole(source: Source, inner: str, offsets: list[int]) -> ast.Expr:
         result: ast.Expr = _run(hole, inner, "expr")
     except UnexpectedInput as error:
         diagnostic = _syntax_diagnostic(error, hole)
-        if diagnostic.code == "syntax/unexpected-end":  # the hole ended, not the file
+        if "end of the file" in diagnostic.message:  # the hole ended, not the file
             message = diagnostic.message.replace("end of the file", "end of the value in `{…}`", 1)
             diagnostic = replace(diagnostic, message=message, help="complete the expression before its `}`")
         raise ParseFailure(diagnostic) from None
