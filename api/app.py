@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import install_error_handlers, refusal
@@ -108,6 +109,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """A person who opens the service's address lands on its API documentation."""
+        return RedirectResponse("/docs")
+
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _add_security_scheme(app)
     return app

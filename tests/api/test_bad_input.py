@@ -207,3 +207,8 @@ def test_a_bare_document_is_told_to_wrap_itself(client: Any, keys: Keys, publish
     (diagnostic,) = response.json()["diagnostics"]
     assert diagnostic["code"] == "request/unwrapped-document"
     assert '{"document":' in diagnostic["help"]
+
+
+def test_the_root_address_leads_to_the_api_documentation(client: Any) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in (302, 307) and response.headers["location"] == "/docs"
