@@ -240,7 +240,7 @@ class ExprCompiler:
         self.bindings = dict(zip(decl.params, (f"({a})" for a in args), strict=True))
         self.inline_depth += 1
         try:
-            return f"({self.inside_loop(decl.body)})"
+            return f"({self.expr(decl.body)})"  # at the call site's own loop depth
         finally:
             self.bindings = saved
             self.inline_depth -= 1
