@@ -29,7 +29,7 @@ from engine.runtime import as_list as _as_list
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedSet
-from policy.values import DocList, ValueProblem
+from policy.values import ValueProblem, format_value
 
 Env = Mapping[str, Any]
 
@@ -138,7 +138,7 @@ class Interpreter:
                 return self.eval(row.value, scope)
         if table.otherwise is not None:
             return self.eval(table.otherwise, scope)
-        shown = ", ".join(f"{k} = {describe_value(v)}" for k, v in scope.items())
+        shown = ", ".join(f"{k} = {format_value(v)}" for k, v in scope.items())
         raise EvalError(
             "eval/no-row-matched", f"no row of table `{table.name}` matched ({shown}) and it has no `otherwise`"
         )
@@ -240,12 +240,6 @@ class Interpreter:
         return {key: self.eval(value, env) for key, value in node.fields}
 
 
-def describe_value(value: Any) -> str:
-    from policy.values import format_value
-
-    return format_value(value)
-
-
 def _arith(problem: ArithmeticError) -> str:
     name = type(problem).__name__
     if "DivisionByZero" in name or "ZeroDivision" in name or "DivisionUndefined" in name:
@@ -253,8 +247,4 @@ def _arith(problem: ArithmeticError) -> str:
     return "the arithmetic is undefined"
 
 
-def is_percent(t: T.Type) -> bool:
-    return t == T.PERCENT
-
-
-__all__ = ["DocList", "Interpreter", "describe_value", "is_percent"]
+__all__ = ["Interpreter"]
