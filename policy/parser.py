@@ -123,10 +123,7 @@ def _next_declaration(text: str, error_at: int, previous: int) -> int:
 
 def _offset_of(source: Source, span: Span | None) -> int:
     """The character offset where a span starts (for resuming after a located failure)."""
-    if span is None or span.line < 1:
-        return 0
-    starts = [0, *(i + 1 for i, ch in enumerate(source.text) if ch == "\n")]
-    return starts[min(span.line, len(starts)) - 1] + span.column - 1
+    return 0 if span is None or span.line < 1 else source.offset(span.line, span.column)
 
 
 def _blank(text: str, upto: int) -> str:

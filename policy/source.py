@@ -55,6 +55,11 @@ class Source:
         )
         return Span(self.name, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
 
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of a 1-based (line, column); the inverse of `position`."""
+        starts = self._line_starts
+        return starts[max(1, min(line, len(starts))) - 1] + column - 1
+
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its newline ('' past the end)."""
         if line < 1 or line > len(self._line_starts):
