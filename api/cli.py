@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.commands import register as register_service_commands
 from api.reports import REPORTS
 from policy.diagnostics import Diagnostic, DiagnosticError, Stage, render_all
 from policy.documents import KINDS, LoadedDocument, json_schema, load_document
@@ -348,23 +349,8 @@ def schema(kind: Annotated[str, typer.Argument(help="comp_plan, budget, review_t
     typer.echo(json.dumps(json_schema(kind), indent=2))
 
 
-def _register_service_commands() -> None:
-    """`rev serve` and `rev keys` live with the service (api/commands.py)."""
-    try:
-        from api.commands import register
-    except ImportError as error:  # the service's optional dependencies are missing
-        missing = str(error)
-
-        @app.command()
-        def serve() -> None:
-            """Start the HTTP service (unavailable: a dependency is missing)."""
-            raise _usage_error(f"the service cannot start: {missing}")
-
-        return
-    register(app)
-
-
-_register_service_commands()
+# `rev serve` and `rev keys` live with the service; their dependencies are core dependencies.
+register_service_commands(app)
 
 
 def main() -> None:
