@@ -49,25 +49,6 @@ def document_parties(kind: str, value: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(p for p in people if isinstance(p, str))
 
 
-def path_parties(value: Any, path: str) -> frozenset[str]:
-    """Who requested the records along a JSON Pointer (`/shifts/1` → that shift's `requested_by`)."""
-    found: set[str] = set()
-    node = value
-    for token in [t for t in path.split("/")[1:]]:
-        key: Any = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                break
-            node = node[int(key)]
-        elif isinstance(node, dict):
-            node = node.get(key)
-        else:
-            break
-        if isinstance(node, dict):
-            found.update(node[f] for f in PARTY_FIELDS if isinstance(node.get(f), str))
-    return frozenset(found)
-
-
 def refusal_reason(decision: Decision, finding: Finding, approver: str, submitted_by: str | None) -> str | None:
     """Why `approver` may not override `finding`, or None when they may."""
     if finding.enforcement == "hard":
@@ -79,8 +60,9 @@ def refusal_reason(decision: Decision, finding: Finding, approver: str, submitte
     if who_approves not in {a.casefold() for a in allowed}:
         who = ", ".join(allowed) if allowed else "nobody (the policy names no approver here)"
         return f"{approver} may not override `{finding.policy}` here; the decision right belongs to {who}"
-    parties = document_parties(decision.kind, decision.value or {}) | path_parties(decision.value, finding.path)
-    if who_approves in {p.casefold() for p in parties} | finding.parties:
+    # The document's author, and whoever requested a record around the check (`Finding.parties`).
+    parties = {p.casefold() for p in document_parties(decision.kind, decision.value or {})} | finding.parties
+    if who_approves in parties:
         return f"segregation of duties: {approver} authored or requested this document"
     if submitted_by is not None and who_approves == submitted_by.casefold():
         return f"segregation of duties: {approver} submitted this document"
