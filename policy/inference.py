@@ -277,12 +277,7 @@ class ExprChecker:
         result = T.arithmetic(node.op, left, right)
         if result is None:
             verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[node.op]
-            self.error(
-                "check/type-mismatch",
-                f"cannot {verb} {left} and {right} (`{node.op}`)",
-                node.span,
-                help=_mismatch_help(left, right),
-            )
+            self._mismatch(node, f"cannot {verb} {left} and {right}", left, right)
             return T.ANY
         return result
 
@@ -293,20 +288,14 @@ class ExprChecker:
             self._check_membership(node, left, right)
         elif node.op in ("==", "!="):
             if not T.compatible(left, right):
-                self.error(
-                    "check/type-mismatch",
-                    f"cannot compare {left} with {right} (`{node.op}`)",
-                    node.span,
-                    help=_mismatch_help(left, right),
-                )
+                self._mismatch(node, f"cannot compare {left} with {right}", left, right)
         elif not self._orderable(left, right):
-            self.error(
-                "check/type-mismatch",
-                f"cannot order {left} and {right} (`{node.op}`)",
-                node.span,
-                help=_mismatch_help(left, right),
-            )
+            self._mismatch(node, f"cannot order {left} and {right}", left, right)
         return T.BOOL
+
+    def _mismatch(self, node: ast.Binary | ast.Compare, what: str, left: T.Type, right: T.Type) -> None:
+        """A type mismatch of an operator, at the start of the whole operation, with a fix."""
+        self.error("check/type-mismatch", f"{what} (`{node.op}`)", node.span, help=_mismatch_help(left, right))
 
     @staticmethod
     def _orderable(left: T.Type, right: T.Type) -> bool:
