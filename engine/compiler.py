@@ -5,7 +5,7 @@ it with `compile()`. The generated code can reach only `engine.runtime.RUNTIME_N
 pool of constants: no builtins, no imports, no author text except as `repr()` literals, and
 identifiers only from the grammar's `NAME` pattern, prefixed. Checks run as plain booleans;
 what a failing check needs (message, values, who may override) is computed afterwards by
-the interpreter, so the hot path does no formatting at all.
+generated finders that run only for failed checks, so the hot path does no formatting at all.
 """
 
 from __future__ import annotations
@@ -18,8 +18,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.explain_codegen import ExplainPlan, write_explainer
-from engine.runtime import RECOVERABLE, RUNTIME_NAMES, EvalContext, StepBudgetExceeded, decimal_context
+from engine.decision import Finding
+from engine.explain_codegen import FinderWriter, FindingHeader
+from engine.runtime import (
+    EXPLAIN_ERRORS,
+    RECOVERABLE,
+    RUNTIME_NAMES,
+    EvalContext,
+    StepBudgetExceeded,
+    decimal_context,
+)
 from policy import ast
 from policy import types as T
 from policy.checker import CheckedPolicy, CheckedSet
@@ -37,8 +45,8 @@ class Site:
     node: Any
     names: tuple[str, ...]
     """The local names in scope there, in the order the compiled code passes their values."""
-    plan: ExplainPlan | None = None
-    """For a `require`: how to explain its failure (see engine/explain_codegen.py)."""
+    finder: str | None = None
+    """For a `require`: the generated function that builds its finding (engine/explain_codegen.py)."""
     source: dict[str, Any] | None = None
     """Where the site is in the policy files: `{"file", "line", "column"}` (shared; never mutated)."""
 
@@ -49,7 +57,8 @@ class CompiledPolicy:
 
     checked: CheckedPolicy
     sites: list[Site]
-    explainers: dict[int, Callable[..., Any]] = field(default_factory=dict)
+    finders: list[Callable[..., Finding] | None] = field(default_factory=list)
+    """Per site, its finder (`(ctx, path, *scope) → Finding`), or None for sites that only raise."""
 
 
 @dataclass
@@ -365,14 +374,16 @@ class PolicyCompiler:
         self.sites: list[Site] = []
 
     def _site(self, kind: str, node: Any, names: list[str]) -> int:
-        plan = None
-        if kind == "require":
-            override = self.policy.override_by if self.policy.enforcement == "soft" else None
-            name = f"{self.prefix}_explain{len(self.sites)}"
-            plan = write_explainer(self.exprs, self.explain_out, name, node, names, override)
         span = node.span if hasattr(node, "span") else node[0].span
         source = {"file": self.policy.file, "line": span.line, "column": span.column}
-        self.sites.append(Site(kind, node, tuple(names), plan, source))
+        finder = None
+        if kind == "require":
+            policy = self.policy
+            override = policy.override_by if policy.enforcement == "soft" else None
+            finder = f"{self.prefix}_find{len(self.sites)}"
+            header = FindingHeader(policy.id, policy.title, policy.enforcement, source)
+            FinderWriter(self.exprs, self.explain_out, header).write(finder, node, names, override)
+        self.sites.append(Site(kind, node, tuple(names), finder, source))
         return len(self.sites) - 1
 
     def _record(self, depth: int, site: int, names: list[str], error: str) -> str:
@@ -530,13 +541,13 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
     source = "\n".join(body.lines + explain.lines) + "\n"
     namespace: dict[str, Any] = {"__builtins__": {}, **RUNTIME_NAMES, **names.constants}
     namespace["_RECOVERABLE"] = RECOVERABLE
+    namespace["_EXPLAIN_ERRORS"] = EXPLAIN_ERRORS
+    namespace["_Finding"] = Finding
     namespace["_StepBudgetExceeded"] = StepBudgetExceeded
     namespace["Exception"] = Exception
     exec(compile(source, "<revgate policies>", "exec"), namespace)
     policies = [
-        CompiledPolicy(
-            p, sites, {i: namespace[site.plan.function] for i, site in enumerate(sites) if site.plan is not None}
-        )
+        CompiledPolicy(p, sites, [namespace[site.finder] if site.finder else None for site in sites])
         for p, sites in compiled
     ]
     functions = {kind: namespace[f"_kind_{kind}"] for kind in kinds}

@@ -13,6 +13,8 @@ from typing import Any
 from policy.values import to_json_value
 
 OUTCOMES = ("fail", "error")
+PARTY_FIELDS = ("author", "requested_by")
+"""Fields that name who wrote or asked for a document or one of its records."""
 VERDICTS = ("pass", "warn", "block")
 
 
@@ -32,9 +34,21 @@ class Finding:
     overridden_by: str | None = None
     code: str | None = None
     """For an `error` outcome, the stable code of what went wrong (`eval/none`, …)."""
-    parties: frozenset[str] = frozenset()
-    """Who requested or authored the records the check was about (every `for each` item around
-    it), for segregation of duties; not part of the JSON form."""
+    scope: tuple[Any, ...] = ()
+    """The values in scope at the check (the document and every `for each` item around it);
+    kept so `parties` can be worked out when an override asks, not on the hot path."""
+
+    @property
+    def parties(self) -> frozenset[str]:
+        """Who requested or authored the records the check was about, for segregation of duties."""
+        found = set()
+        for value in self.scope:
+            if isinstance(value, dict):
+                for name in PARTY_FIELDS:
+                    person = value.get(name)
+                    if isinstance(person, str):
+                        found.add(person.casefold())
+        return frozenset(found)
 
     @property
     def blocks(self) -> bool:

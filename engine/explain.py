@@ -1,10 +1,9 @@
-"""Explaining a finding: its message, the values that decided it, and who may override it.
+"""Explaining a check that raised: what exactly was missing, and who may override it.
 
-Runs only for checks that failed, so the compiled hot path stays plain booleans. A failed check
-is explained from its compiled explainer's result (`render_failure`); a check that *raised* is
-re-run on the interpreter, which says exactly what was missing (`Explainer.error`). Messages
-follow LANGUAGE.md §4: an author's `else` text with `{expr}` holes formatted for people, or one
-generated from the expression and the values it saw.
+A check that *failed* is explained by its compiled finder (engine/explain_codegen.py). A check
+that *raised* is rare and needs precision more than speed: it is re-run here on the
+interpreter, which names the very sub-expression that had no value (`plan.quota` is none, so
+`plan.quota.amount` has none either).
 """
 
 from __future__ import annotations
@@ -12,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.explain_codegen import Conjunct, ExplainPlan
 from engine.interpreter import Interpreter
-from engine.runtime import MISSING, EvalError, StepBudgetExceeded
+from engine.runtime import EvalError, StepBudgetExceeded, people
 from policy import ast
 from policy.checker import CheckedSet
 from policy.formatter import format_expression
-from policy.values import format_value
 
 Env = Mapping[str, Any]
 
@@ -58,7 +55,7 @@ class Explainer:
         if expr is None:
             return None
         ok, value = self._value(expr, env)
-        return _people(value) if ok else None
+        return people(value) if ok else None
 
 
 def _targets(node: Any) -> list[ast.Expr]:
@@ -72,52 +69,3 @@ def _targets(node: Any) -> list[ast.Expr]:
     if isinstance(node, tuple):
         return list(node)
     return []
-
-
-def render_failure(plan: ExplainPlan, result: tuple[Any, ...]) -> tuple[str, dict[str, Any], list[str] | None]:
-    """Message, values and `override_by` of a failed check from its compiled explainer's result."""
-    holes, index, operands, override = result
-    values: dict[str, Any] = {}
-    conjunct = plan.conjuncts[index] if 0 <= index < len(plan.conjuncts) else None
-    if conjunct is not None:
-        for operand, value in zip(conjunct.operands, operands, strict=False):
-            if value is not MISSING:
-                values[operand.text] = format_value(value, True) if operand.percent and value is not None else value
-    if plan.message is not None:
-        pieces = []
-        for part in plan.message:
-            if isinstance(part, str):
-                pieces.append(part)
-            else:
-                value = holes[part[0]] if part[0] < len(holes) else MISSING
-                pieces.append("?" if value is MISSING else format_value(value, part[1]))
-        message = "".join(pieces)
-    else:
-        message = _generated(plan, conjunct, operands)
-    return message, values, _people(override)
-
-
-def _generated(plan: ExplainPlan, conjunct: Conjunct | None, operands: tuple[Any, ...]) -> str:
-    """`expected shared_weight(plan) >= 20%, got 10%`."""
-    if conjunct is None:
-        return "expected " + " and ".join(c.text for c in plan.conjuncts)
-    if conjunct.kind == "quantifier":
-        what = {"any": "no item matched", "all": "an item does not match", "no": "an item matches"}
-        return f"expected {conjunct.text}, but {what[conjunct.quantifier or 'any']}"
-    shown = [
-        format_value(v, o.percent) if v is not MISSING else "?"
-        for o, v in zip(conjunct.operands, operands, strict=False)
-        if not o.constant
-    ]
-    if conjunct.kind == "compare" and shown:
-        return f"expected {conjunct.text}, got {' and '.join(shown)}"
-    return f"expected {conjunct.text}"
-
-
-def _people(value: Any) -> list[str] | None:
-    """`override by` gives an e-mail or a list of them; anything else means nobody may override."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return sorted(set(value))
-    return None

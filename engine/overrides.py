@@ -15,8 +15,6 @@ from typing import Any
 
 from engine.decision import Decision, Finding, OverrideNote
 
-PARTY_FIELDS = ("author", "requested_by")
-"""Fields that name who wrote or asked for a document or one of its records."""
 OWNER_KINDS = frozenset({"review_template"})
 """Kinds whose `owner` is their author (a review template is owned by the HR partner who wrote it)."""
 

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.compiler import CompiledPolicy, CompiledSet, Site, compile_checked
+from engine.compiler import CompiledPolicy, CompiledSet, compile_checked
 from engine.decision import Decision, Finding
-from engine.explain import Explainer, render_failure
+from engine.explain import Explainer
 from engine.interpreter import Interpreter
-from engine.overrides import PARTY_FIELDS, Override, apply_overrides
+from engine.overrides import Override, apply_overrides
 from engine.runtime import DEFAULT_MAX_STEPS, EvalContext, EvalError, thread_decimal_context
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.documents import LoadedDocument
@@ -96,14 +96,31 @@ class PolicySet:
     def _findings(
         self, ctx: EvalContext, pending: list[tuple[int, list[Any]]], outcomes: dict[str, str]
     ) -> list[Finding]:
-        """Explain the failure records of the policies that failed, in policy order."""
-        explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
+        """The findings of the policies that failed, in policy order.
+
+        A failed `require` has a compiled finder; a clause that raised is explained on the
+        interpreter (rare, and it needs precision more than speed).
+        """
+        explainer: Explainer | None = None
         findings: list[Finding] = []
         for position, raw in pending:
             policy = self.compiled.policies[position]
-            made = [_explained(explainer, policy, *record) for record in raw]
-            findings.extend(made)
-            outcomes[policy.checked.id] = "error" if any(f.outcome == "error" for f in made) else "fail"
+            errors = False
+            for site_index, path, error, scope in raw:
+                finder = policy.finders[site_index] if error is None and site_index >= 0 else None
+                try:
+                    if finder is not None:
+                        finding = finder(ctx, path, *scope)
+                    else:
+                        if explainer is None:
+                            explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
+                        ctx.steps = 0  # a fresh budget: the policy may have spent the shared one
+                        finding = _error_finding(explainer, policy, site_index, path, error, scope)
+                except Exception as problem:  # nothing raised while explaining escapes: fail closed
+                    finding = _unexplained(policy, path, problem)
+                errors = errors or finding.outcome == "error"
+                findings.append(finding)
+            outcomes[policy.checked.id] = "error" if errors else "fail"
         return findings
 
 
@@ -147,33 +164,25 @@ def _plain(value: Any, memo: dict[int, Any]) -> Any:
     return value
 
 
-def _explained(explainer: Explainer, policy: CompiledPolicy, *record: Any) -> Finding:
-    """A finding for one failure record; if explaining it fails too, an error finding that says so.
-
-    Each explanation gets a fresh step budget (the last policy may have spent the shared one), and
-    nothing raised while explaining may escape `evaluate`: the check still blocks, fail closed.
-    """
-    explainer.interp.ctx.steps = 0
-    try:
-        return _finding(explainer, policy, *record)
-    except Exception as problem:
-        checked = policy.checked
-        span = checked.node.span
-        return Finding(
-            policy=checked.id,
-            title=checked.title,
-            outcome="error",
-            enforcement=checked.enforcement,
-            message=f"the check failed and could not be explained: {getattr(problem, 'message', None) or problem}",
-            path=record[1],
-            values={},
-            source={"file": checked.file, "line": span.line, "column": span.column},
-            override_by=None,
-            code=getattr(problem, "code", "eval/internal"),
-        )
+def _unexplained(policy: CompiledPolicy, path: str, problem: Exception) -> Finding:
+    """The check failed, and explaining it failed too (a step-budget overrun, an engine bug)."""
+    checked = policy.checked
+    span = checked.node.span
+    return Finding(
+        policy=checked.id,
+        title=checked.title,
+        outcome="error",
+        enforcement=checked.enforcement,
+        message=f"the check failed and could not be explained: {getattr(problem, 'message', None) or problem}",
+        path=path,
+        values={},
+        source={"file": checked.file, "line": span.line, "column": span.column},
+        override_by=None,
+        code=getattr(problem, "code", "eval/internal"),
+    )
 
 
-def _finding(
+def _error_finding(
     explainer: Explainer,
     policy: CompiledPolicy,
     site_index: int,
@@ -181,56 +190,33 @@ def _finding(
     error: BaseException | None,
     scope: tuple[Any, ...],
 ) -> Finding:
-    """A finding from one raw failure record: compiled explanation for a failure, interpreter for an error."""
+    """The finding of a clause that raised, or of a policy stopped as a whole (site -1)."""
     checked = policy.checked
     if site_index >= 0:
         site = policy.sites[site_index]
-    else:
-        span = checked.node.span
-        site = Site("policy", checked.node, (), None, {"file": checked.file, "line": span.line, "column": span.column})
-    code = None
-    override_by: list[str] | None = None
-    if error is None and site.plan is not None:
-        result = policy.explainers[site_index](explainer.interp.ctx, *scope)
-        message, values, override_by = render_failure(site.plan, result)
-        outcome = "fail"
-    else:
-        outcome, values = "error", {}
         env = dict(zip(site.names, scope, strict=True))
-        if site_index < 0:
-            code = getattr(error, "code", "eval/internal")
-            message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
-        else:
-            code, message = explainer.error(site.node, env, error or EvalError("eval/invalid-operation", ""))
-        if checked.enforcement == "soft":
-            override_by = explainer.override_by(checked.override_by, env)
-    if checked.enforcement != "soft":
-        override_by = None
+        code, message = explainer.error(site.node, env, error or EvalError("eval/invalid-operation", ""))
+        source = site.source or {}
+    else:
+        env = {}
+        code = getattr(error, "code", "eval/internal")
+        message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
+        span = checked.node.span
+        source = {"file": checked.file, "line": span.line, "column": span.column}
+    soft = checked.enforcement == "soft"
     return Finding(
         policy=checked.id,
         title=checked.title,
-        outcome=outcome,
+        outcome="error",
         enforcement=checked.enforcement,
         message=message,
         path=path,
-        values=values,
-        source=site.source or {},
-        override_by=override_by,
+        values={},
+        source=source,
+        override_by=explainer.override_by(checked.override_by, env) if soft else None,
         code=code,
-        parties=_parties(scope),
+        scope=scope,
     )
-
-
-def _parties(scope: tuple[Any, ...]) -> frozenset[str]:
-    """People who requested or authored any record in scope at the failed check."""
-    found = set()
-    for value in scope:
-        if isinstance(value, dict):
-            for field in PARTY_FIELDS:
-                person = value.get(field)
-                if isinstance(person, str):
-                    found.add(person.casefold())
-    return frozenset(found)
 
 
 def compile_policy_set(files: Mapping[str, str], prefix: str = "") -> PolicySet:

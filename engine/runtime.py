@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from policy.values import DocList, Money, ValueProblem
+from policy.values import DocList, Money, ValueProblem, format_value
 
 ZERO = Decimal(0)
 DEFAULT_MAX_STEPS = 1_000_000
@@ -314,15 +314,39 @@ def no_row(table: str) -> Any:
 
 
 MISSING = object()
-"""What `safe` gives for a value that could not be computed (a message shows it as `?`)."""
+"""An operand a finder could not compute: left out of `values`, shown as `?` in a message."""
 
 
-def safe(compute: Any) -> Any:
-    """Compute a value for an explanation; a problem gives MISSING instead of an error."""
-    try:
-        return compute()
-    except (*RECOVERABLE, StepBudgetExceeded):
-        return MISSING
+# ---- explaining a failure -----------------------------------------------------------------
+
+
+def show(value: Any) -> str:
+    """A value in a message; text, the commonest hole, as it is."""
+    return value if value.__class__ is str else format_value(value)
+
+
+def show_percent(value: Any) -> str:
+    """A value whose static type is a percent, in a message (`20%`)."""
+    return format_value(value, True)
+
+
+def show_operand(value: Any, percent: bool) -> str:
+    """An operand in a generated message; one that could not be computed shows as `?`."""
+    return "?" if value is MISSING else format_value(value, percent)
+
+
+def percent_value(value: Any) -> Any:
+    """A percent operand in a finding's `values`: written as people read it (`20%`)."""
+    return None if value is None else format_value(value, True)
+
+
+def people(value: Any) -> list[str] | None:
+    """`override by` gives an e-mail or a list of them; anything else means nobody may override."""
+    if value.__class__ is str:
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return sorted(set(value))
+    return None
 
 
 BUILTIN_FUNCTIONS = {
@@ -344,7 +368,11 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_iterate": iterate,
     "_truth": truth,
     "_sum_numbers": sum_numbers,
-    "_safe": safe,
+    "_show": show,
+    "_show_percent": show_percent,
+    "_show_operand": show_operand,
+    "_percent_value": percent_value,
+    "_people": people,
     "_MISSING": MISSING,
     "_total": total,
     "_count": count,
@@ -372,3 +400,6 @@ RUNTIME_NAMES: dict[str, Any] = {
 
 RECOVERABLE = (EvalError, ValueProblem, ArithmeticError, TypeError, KeyError, IndexError, AttributeError, ValueError)
 """What a check may raise: each becomes an `error` finding, never a crash (fail closed)."""
+
+EXPLAIN_ERRORS = (*RECOVERABLE, StepBudgetExceeded)
+"""What computing a value for an explanation may raise: the value is then shown as missing."""
