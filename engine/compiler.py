@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.decision import Finding
-from engine.explain_codegen import FinderWriter, FindingHeader
+from engine.explain_codegen import DYNAMIC, FinderWriter, FindingHeader
 from engine.runtime import (
     EXPLAIN_ERRORS,
     RECOVERABLE,
@@ -94,9 +94,6 @@ class _Names:
         return self.functions[key]
 
 
-_DYNAMIC = object()
-
-
 def _is_simple(node: ast.Expr) -> bool:
     """Cheap to evaluate more than once: a name, a literal, or a field of one."""
     while isinstance(node, ast.Field):
@@ -105,7 +102,7 @@ def _is_simple(node: ast.Expr) -> bool:
 
 
 def _constant_param(checked: CheckedSet, param_id: str) -> Any:
-    """The value of a param that depends on literals and other such params only, else _DYNAMIC."""
+    """The value of a param that depends on literals and other such params only, else DYNAMIC."""
     from engine.interpreter import Interpreter
     from engine.runtime import RECOVERABLE as recoverable
 
@@ -114,18 +111,18 @@ def _constant_param(checked: CheckedSet, param_id: str) -> Any:
     for node in ast.walk(decl.value):
         resolution = checked.resolution(node)
         if isinstance(node, ast.Call) or (resolution is not None and resolution.kind in ("charter", "today")):
-            return _DYNAMIC
+            return DYNAMIC
         if (
             resolution is not None
             and resolution.kind == "param"
-            and _constant_param(checked, resolution.target) is _DYNAMIC
+            and _constant_param(checked, resolution.target) is DYNAMIC
         ):
-            return _DYNAMIC
+            return DYNAMIC
     try:
         with decimal_context():
             return Interpreter(checked, EvalContext(None, dt.date.min)).eval(decl.value, {})
     except recoverable:
-        return _DYNAMIC
+        return DYNAMIC
 
 
 class ExprCompiler:
@@ -206,12 +203,22 @@ class ExprCompiler:
         if param_id not in self.names.param_constants:
             self.names.param_constants[param_id] = _constant_param(self.checked, param_id)
         constant = self.names.param_constants[param_id]
-        if constant is not _DYNAMIC:
+        if constant is not DYNAMIC:
             key = f"param:{param_id}"
             if key not in self.names.functions:
                 self.names.functions[key] = self.names.constant(constant)
             return self.names.functions[key]
         return f"{self.names.function('p', param_id)}(ctx)"
+
+    def constant_value(self, node: ast.Expr) -> Any:
+        """The value of a literal or of a param that needs no charter or date, else DYNAMIC."""
+        if isinstance(node, ast.Literal):
+            return node.value
+        resolution = self.checked.resolution(node) if isinstance(node, ast.Name | ast.Field) else None
+        if resolution is None or resolution.kind != "param":
+            return DYNAMIC
+        self.param(resolution.target)
+        return self.names.param_constants[resolution.target]
 
     def visit_Field(self, node: ast.Field) -> str:
         resolution = self.checked.resolution(node)

@@ -97,7 +97,7 @@ class OverrideNote:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """The decision on one document: verdict, findings, per-policy outcomes, overrides."""
 

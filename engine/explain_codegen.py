@@ -21,6 +21,10 @@ from typing import Any
 from policy import ast
 from policy import types as T
 from policy.formatter import format_expression
+from policy.values import format_value
+
+DYNAMIC = object()
+"""A value not known until run time (see `ExprCompiler.constant_value`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +60,37 @@ def _operand_nodes(node: ast.Expr) -> list[ast.Expr]:
 _QUANTIFIER_FAILS = {"any": "no item matched", "all": "an item does not match", "no": "an item matches"}
 
 
+@dataclass(slots=True)
+class _Slot:
+    """One value a finder shows, computed once and shared by the message and `values`."""
+
+    code: str
+    """Python code for the value: a local, a parameter or a pooled constant."""
+    may_miss: bool
+    """Whether computing it may have failed, leaving `_MISSING`."""
+    constant: Any
+    """Its value when known at compile time, else DYNAMIC."""
+    shown: dict[bool, str]
+    """Code for its text in a message, by whether it is shown as a percent."""
+
+
 class FinderWriter:
-    """Writes the finder function of one `require`: (ctx, path, *scope) → Finding."""
+    """Writes the finder function of one `require`: (ctx, path, *scope) → Finding.
+
+    Every expression the finding shows — a message hole, an operand of the deciding
+    conjunct — is computed once into a local (`x0`…), formatted once (`t0`…), and shared by
+    the message and `values`; values known at compile time (literals, constant params) are
+    written as constants, already formatted. A `require` of one conjunct is known to have
+    failed, so only a chain of `and`s is checked again to find the conjunct that decided.
+    """
 
     def __init__(self, exprs: Any, writer: Any, header: FindingHeader) -> None:
         self.exprs = exprs
         self.checked = exprs.checked
         self.w = writer
         self.header = header
+        self.slots: dict[str, _Slot] = {}
+        self.locals = 0
 
     def constant(self, value: Any) -> str:
         return self.exprs.names.constant(value)
@@ -81,72 +108,133 @@ class FinderWriter:
             w.line(2, "over = None")
         else:
             w.line(1, "over = None")
-        author = self._author_message(require)
-        conjuncts = _conjuncts(require.condition)
+        author = self._author_message(require, 1)
         header = self.header
         finding = (
             f"_Finding({self.constant(header.policy)}, {self.constant(header.title)}, 'fail', "
             f"{header.enforcement!r}, {{message}}, path, {{values}}, {self.constant(header.source)}, over, "
             f"None, None, {scope})"
         )
+        conjuncts = _conjuncts(require.condition)
+        if len(conjuncts) == 1:
+            w.line(1, self._decided(conjuncts[0], author, finding, 1))
+            return
         for node in conjuncts:
-            operands = [o for o in _operand_nodes(node) if not isinstance(o, ast.Literal)]
+            saved = {key: _Slot(s.code, s.may_miss, s.constant, dict(s.shown)) for key, s in self.slots.items()}
             w.line(1, "try:")
             w.line(2, f"if not {exprs.condition(node)}:")
-            for position, operand in enumerate(operands):
-                w.line(3, "try:")
-                w.line(4, f"a{position} = {exprs.expr(operand)}")
-                w.line(3, "except _EXPLAIN_ERRORS:")
-                w.line(4, f"a{position} = _MISSING")
-            w.line(3, "values = {}")
-            for position, operand in enumerate(operands):
-                key = repr(format_expression(operand))
-                shown = f"_percent_value(a{position})" if is_percent(self.checked.type_of(operand)) else f"a{position}"
-                w.line(3, f"if a{position} is not _MISSING:")
-                w.line(4, f"values[{key}] = {shown}")
-            message = author or self._generated(node, operands, computed=True)
-            w.line(3, "return " + finding.format(message=message, values="values"))
+            w.line(3, self._decided(node, author, finding, 3))
             w.line(1, "except _RECOVERABLE:")
-            message = author or self._generated(node, operands, computed=False)
+            message = author or repr(_expected(node))
             w.line(2, "return " + finding.format(message=message, values="{}"))
+            self.slots = saved  # what a branch computed is not defined after it
         everything = "expected " + " and ".join(format_expression(c) for c in conjuncts)
         w.line(1, "return " + finding.format(message=author or repr(everything), values="{}"))
 
-    def _author_message(self, require: ast.Require) -> str | None:
-        """Code for the author's message: its holes are computed first, into locals h0, h1…"""
+    def _decided(self, node: ast.Expr, author: str | None, finding: str, depth: int) -> str:
+        """Compute what the deciding conjunct shows; the `return` statement of its finding."""
+        operands = [o for o in _operand_nodes(node) if not isinstance(o, ast.Literal)]
+        slots = [self._slot(o, depth) for o in operands]
+        percents = [is_percent(self.checked.type_of(o)) for o in operands]
+        entries: list[tuple[str, str, str | None]] = []  # (key, value code, guard)
+        for operand, slot, percent in zip(operands, slots, percents, strict=True):
+            key = repr(format_expression(operand))
+            if not percent:
+                shown = slot.code
+            elif slot.constant is not DYNAMIC:
+                shown = "None" if slot.constant is None else repr(format_value(slot.constant, True))
+            else:
+                text = self._shown(slot, True, depth)
+                shown = f"(None if {slot.code} is None else {text})"
+            entries.append((key, shown, f"{slot.code} is not _MISSING" if slot.may_miss else None))
+        if all(guard is None for _, _, guard in entries):
+            values = "{" + ", ".join(f"{key}: {shown}" for key, shown, _ in entries) + "}"
+        else:
+            self.w.line(depth, "values = {}")
+            for key, shown, guard in entries:
+                if guard is None:
+                    self.w.line(depth, f"values[{key}] = {shown}")
+                else:
+                    self.w.line(depth, f"if {guard}:")
+                    self.w.line(depth + 1, f"values[{key}] = {shown}")
+            values = "values"
+        message = author
+        if message is None:
+            message = repr(_expected(node))
+            if isinstance(node, ast.Compare):
+                shown_operands = [
+                    self._shown(slot, percent, depth)
+                    for operand, slot, percent in zip(operands, slots, percents, strict=True)
+                    if not _is_constant(self.checked, operand)
+                ]
+                if shown_operands:
+                    message = repr(_expected(node) + ", got ") + " + " + " + ' and ' + ".join(shown_operands)
+        return "return " + finding.format(message=message, values=values)
+
+    def _slot(self, node: ast.Expr, depth: int) -> _Slot:
+        """The value of `node` for this finding, computed (once) at `depth`."""
+        key = format_expression(node)
+        slot = self.slots.get(key)
+        if slot is not None:
+            return slot
+        constant = self.exprs.constant_value(node)
+        if constant is not DYNAMIC:
+            code = repr(constant) if constant is None or isinstance(constant, bool | str) else self.constant(constant)
+            slot = _Slot(code, False, constant, {})
+        elif isinstance(node, ast.Name):  # a local in scope: already a value, nothing can fail
+            slot = _Slot(self.exprs.expr(node), False, DYNAMIC, {})
+        else:
+            var = f"x{self._local()}"
+            self.w.line(depth, "try:")
+            self.w.line(depth + 1, f"{var} = {self.exprs.expr(node)}")
+            self.w.line(depth, "except _EXPLAIN_ERRORS:")
+            self.w.line(depth + 1, f"{var} = _MISSING")
+            slot = _Slot(var, True, DYNAMIC, {})
+        self.slots[key] = slot
+        return slot
+
+    def _shown(self, slot: _Slot, percent: bool, depth: int) -> str:
+        """Code for a slot's text in a message: `?` when it could not be computed."""
+        code = slot.shown.get(percent)
+        if code is not None:
+            return code
+        if slot.constant is not DYNAMIC:
+            code = repr(format_value(slot.constant, percent))
+        else:
+            code = f"t{self._local()}"
+            show = "_show_percent" if percent else "_show"
+            if slot.may_miss:
+                self.w.line(depth, f"{code} = '?' if {slot.code} is _MISSING else {show}({slot.code})")
+            else:
+                self.w.line(depth, f"{code} = {show}({slot.code})")
+        slot.shown[percent] = code
+        return code
+
+    def _local(self) -> int:
+        self.locals += 1
+        return self.locals - 1
+
+    def _author_message(self, require: ast.Require, depth: int) -> str | None:
+        """Code for the author's message, its holes computed first."""
         if require.message is None:
             return None
         pieces: list[str] = []
-        holes = 0
         for part in require.message.parts:
             if isinstance(part, str):
                 if part:
                     pieces.append(repr(part))
                 continue
-            show = "_show_percent" if is_percent(self.checked.type_of(part)) else "_show"
-            self.w.line(1, "try:")
-            self.w.line(2, f"h{holes} = {show}({self.exprs.expr(part)})")
-            self.w.line(1, "except _RECOVERABLE:")
-            self.w.line(2, f"h{holes} = '?'")
-            pieces.append(f"h{holes}")
-            holes += 1
+            slot = self._slot(part, depth)
+            pieces.append(self._shown(slot, is_percent(self.checked.type_of(part)), depth))
         return " + ".join(pieces) if pieces else "''"
 
-    def _generated(self, node: ast.Expr, operands: list[ast.Expr], computed: bool) -> str:
-        """Code for a generated message about the deciding conjunct `node`."""
-        text = format_expression(node)
-        if isinstance(node, ast.Quantifier):
-            return repr(f"expected {text}, but {_QUANTIFIER_FAILS[node.quantifier]}")
-        if not isinstance(node, ast.Compare) or not computed:
-            return repr(f"expected {text}")
-        shown = [
-            f"_show_operand(a{position}, {is_percent(self.checked.type_of(operand))})"
-            for position, operand in enumerate(operands)
-            if not _is_constant(self.checked, operand)
-        ]
-        if not shown:
-            return repr(f"expected {text}")
-        return repr(f"expected {text}, got ") + " + " + " + ' and ' + ".join(shown)
+
+def _expected(node: ast.Expr) -> str:
+    """A generated message's first words: what the conjunct expects."""
+    text = format_expression(node)
+    if isinstance(node, ast.Quantifier):
+        return f"expected {text}, but {_QUANTIFIER_FAILS[node.quantifier]}"
+    return f"expected {text}"
 
 
 def _is_constant(checked: Any, node: ast.Expr) -> bool:

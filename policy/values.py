@@ -217,10 +217,11 @@ def duration(count: Decimal, unit: str) -> Duration:
 
 
 def format_number(value: Decimal) -> str:
-    """A number as written: no exponent, no trailing zeros after the point (`3`, `1.5`)."""
-    if value == value.to_integral_value():
-        return f"{value.to_integral_value():f}"
-    text = f"{value.normalize():f}"
+    """A number as written: no exponent, no trailing zeros after the point (`3`, `1.5`).
+
+    Exact: fixed-point formatting needs no context, so no digit is ever rounded away.
+    """
+    text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -237,12 +238,20 @@ def format_money(value: Money) -> str:
     amount = value.amount
     if not value.currency:  # the zero of a sum over nothing
         return format_number(amount)
-    places = max(2, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 2
-    text = f"{abs(amount):,.{places}f}"
-    sign = "-" if amount < 0 else ""
+    text = f"{amount:,f}"
+    point = text.find(".")
+    if point < 0:
+        text += ".00"
+    elif len(text) - point == 2:
+        text += "0"
+    sign = ""
+    if text[0] == "-":
+        text = text[1:]
+        if amount:  # a negative zero is shown as zero
+            sign = "-"
     if value.currency == "USD":
         return f"{sign}${text}"
-    return f"{sign}{text} {value.currency}".rstrip()
+    return f"{sign}{text} {value.currency}"
 
 
 def format_value(value: Any, percent: bool = False) -> str:
