@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.decision import Finding
+from engine.decision import Finding, unexplained
 from engine.explain_codegen import DYNAMIC, FinderWriter, FindingHeader
 from engine.runtime import (
     EXPLAIN_ERRORS,
@@ -368,7 +368,8 @@ def _path(depth: int) -> str:
 
 
 class PolicyCompiler:
-    """Writes the function of one policy; each check records (site, path, error, scope) when it fails."""
+    """Writes the block of one policy. A failed check appends its `Finding` (built by its finder);
+    a clause that raised appends a record (site, path, error, scope) explained afterwards."""
 
     def __init__(
         self, exprs: ExprCompiler, policy: CheckedPolicy, out: _Writer, explain_out: _Writer, prefix: str
@@ -457,7 +458,8 @@ class PolicyCompiler:
         site = self._site("require", clause, names)
         w.line(depth, "try:")
         w.line(depth + 1, f"if not {self.exprs.condition(clause.condition)}:")
-        w.line(depth + 2, self._record(depth + 2, site, names, "None"))
+        finder = self.sites[site].finder
+        w.line(depth + 2, f"out.append({finder}(ctx, {_path(self.loop_depth)}{''.join(f', v_{n}' for n in names)}))")
         w.line(depth, "except _RECOVERABLE as e:")
         w.line(depth + 1, self._record(depth + 1, site, names, "e"))
         return names
@@ -550,6 +552,7 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
     namespace["_RECOVERABLE"] = RECOVERABLE
     namespace["_EXPLAIN_ERRORS"] = EXPLAIN_ERRORS
     namespace["_Finding"] = Finding
+    namespace["_unexplained"] = unexplained
     namespace["_StepBudgetExceeded"] = StepBudgetExceeded
     namespace["Exception"] = Exception
     exec(compile(source, "<revgate policies>", "exec"), namespace)

@@ -77,6 +77,26 @@ class Finding:
         return data
 
 
+def unexplained(
+    policy: str, title: str, enforcement: str, path: str, source: dict[str, Any], problem: Exception
+) -> Finding:
+    """The finding of a check that failed and could not be explained (a step-budget overrun
+    or an engine bug while explaining): an `error` that still blocks — fail closed."""
+    detail = getattr(problem, "message", None) or problem
+    return Finding(
+        policy=policy,
+        title=title,
+        outcome="error",
+        enforcement=enforcement,
+        message=f"the check failed and could not be explained: {detail}",
+        path=path,
+        values={},
+        source=source,
+        override_by=None,
+        code=getattr(problem, "code", "eval/internal"),
+    )
+
+
 @dataclass
 class OverrideNote:
     """What became of one override that was offered: applied, or why not."""

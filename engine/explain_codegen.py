@@ -60,6 +60,17 @@ def _operand_nodes(node: ast.Expr) -> list[ast.Expr]:
 _QUANTIFIER_FAILS = {"any": "no item matched", "all": "an item does not match", "no": "an item matches"}
 
 
+class _Indented:
+    """A writer that writes into another one, `by` levels deeper."""
+
+    def __init__(self, out: Any, by: int) -> None:
+        self.out = out
+        self.by = by
+
+    def line(self, depth: int, text: str) -> None:
+        self.out.line(depth + self.by - 1, text)
+
+
 @dataclass(slots=True)
 class _Slot:
     """One value a finder shows, computed once and shared by the message and `values`."""
@@ -96,11 +107,30 @@ class FinderWriter:
         return self.exprs.names.constant(value)
 
     def write(self, name: str, require: ast.Require, names: list[str], override: ast.Expr | None) -> None:
-        w, exprs = self.w, self.exprs
+        """The finder runs inside its policy's block, right where the check failed. It explains
+        on a step budget of its own and gives the policy its own back; if explaining fails (an
+        overrun, an engine bug) the finding says so and still blocks: fail closed."""
+        out, header = self.w, self.header
         params = "".join(f", v_{n}" for n in names)
+        out.line(0, f"def {name}(ctx, path{params}):")
+        out.line(1, "steps = ctx.steps")
+        out.line(1, "ctx.steps = 0")
+        out.line(1, "try:")
+        self.w = _Indented(out, 2)
+        self._body(require, names, override)
+        self.w = out
+        out.line(1, "except Exception as problem:")
+        out.line(
+            2,
+            f"return _unexplained({self.constant(header.policy)}, {self.constant(header.title)}, "
+            f"{header.enforcement!r}, path, {self.constant(header.source)}, problem)",
+        )
+        out.line(1, "finally:")
+        out.line(2, "ctx.steps = steps")
+
+    def _body(self, require: ast.Require, names: list[str], override: ast.Expr | None) -> None:
+        w, exprs = self.w, self.exprs
         scope = "(" + "".join(f"v_{n}, " for n in names) + ")"
-        w.line(0, f"def {name}(ctx, path{params}):")
-        w.line(1, "ctx.steps = 0")  # each explanation gets a fresh step budget
         if override is not None:
             w.line(1, "try:")
             w.line(2, f"over = _people({exprs.expr(override)})")

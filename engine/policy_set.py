@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.compiler import CompiledPolicy, CompiledSet, compile_checked
-from engine.decision import Decision, Finding
+from engine.decision import Decision, Finding, unexplained
 from engine.explain import Explainer
 from engine.interpreter import Interpreter
 from engine.overrides import Override, apply_overrides
@@ -96,28 +96,24 @@ class PolicySet:
     def _findings(
         self, ctx: EvalContext, pending: list[tuple[int, list[Any]]], outcomes: dict[str, str]
     ) -> list[Finding]:
-        """The findings of the policies that failed, in policy order.
+        """The findings of the policies that did not pass, in policy order.
 
-        A failed `require` has a compiled finder; a clause that raised is explained on the
-        interpreter (rare, and it needs precision more than speed).
+        A failed `require` left its finished `Finding` (its finder ran where it failed); a clause
+        that raised left a record, explained here on the interpreter — rare, and it needs
+        precision more than speed.
         """
         explainer: Explainer | None = None
         findings: list[Finding] = []
-        for position, raw in pending:
+        for position, out in pending:
             policy = self.compiled.policies[position]
             errors = False
-            for site_index, path, error, scope in raw:
-                finder = policy.finders[site_index] if error is None and site_index >= 0 else None
-                try:
-                    if finder is not None:
-                        finding = finder(ctx, path, *scope)
-                    else:
-                        if explainer is None:
-                            explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
-                        ctx.steps = 0  # a fresh budget: the policy may have spent the shared one
-                        finding = _error_finding(explainer, policy, site_index, path, error, scope)
-                except Exception as problem:  # nothing raised while explaining escapes: fail closed
-                    finding = _unexplained(policy, path, problem)
+            for record in out:
+                if record.__class__ is Finding:
+                    finding = record
+                else:
+                    if explainer is None:
+                        explainer = Explainer(self.checked, Interpreter(self.checked, ctx))
+                    finding = _error_finding(explainer, policy, *record)
                 errors = errors or finding.outcome == "error"
                 findings.append(finding)
             outcomes[policy.checked.id] = "error" if errors else "fail"
@@ -164,24 +160,6 @@ def _plain(value: Any, memo: dict[int, Any]) -> Any:
     return value
 
 
-def _unexplained(policy: CompiledPolicy, path: str, problem: Exception) -> Finding:
-    """The check failed, and explaining it failed too (a step-budget overrun, an engine bug)."""
-    checked = policy.checked
-    span = checked.node.span
-    return Finding(
-        policy=checked.id,
-        title=checked.title,
-        outcome="error",
-        enforcement=checked.enforcement,
-        message=f"the check failed and could not be explained: {getattr(problem, 'message', None) or problem}",
-        path=path,
-        values={},
-        source={"file": checked.file, "line": span.line, "column": span.column},
-        override_by=None,
-        code=getattr(problem, "code", "eval/internal"),
-    )
-
-
 def _error_finding(
     explainer: Explainer,
     policy: CompiledPolicy,
@@ -190,8 +168,29 @@ def _error_finding(
     error: BaseException | None,
     scope: tuple[Any, ...],
 ) -> Finding:
-    """The finding of a clause that raised, or of a policy stopped as a whole (site -1)."""
+    """The finding of a clause that raised, or of a policy stopped as a whole (site -1).
+
+    Nothing raised while explaining escapes `evaluate`: the clause still blocks, fail closed.
+    """
+    try:
+        return _explained_error(explainer, policy, site_index, path, error, scope)
+    except Exception as problem:
+        checked = policy.checked
+        span = checked.node.span
+        source = {"file": checked.file, "line": span.line, "column": span.column}
+        return unexplained(checked.id, checked.title, checked.enforcement, path, source, problem)
+
+
+def _explained_error(
+    explainer: Explainer,
+    policy: CompiledPolicy,
+    site_index: int,
+    path: str,
+    error: BaseException | None,
+    scope: tuple[Any, ...],
+) -> Finding:
     checked = policy.checked
+    explainer.interp.ctx.steps = 0  # a fresh budget: the policy may have spent the shared one
     if site_index >= 0:
         site = policy.sites[site_index]
         env = dict(zip(site.names, scope, strict=True))
