@@ -238,6 +238,9 @@ class ExprCompiler:
         assert resolution is not None, f"unresolved call `{node.name}`"
         args = [self.expr(a) for a in node.args]
         if resolution.kind == "builtin":
+            if resolution.target in ("kpi", "person") and self.checked.type_of(node.args[0]) == T.TEXT:
+                # A text (or a missing one) looks up directly: `get(None)` is None, as `kpi(none)` is.
+                return f"ctx.{'kpis' if resolution.target == 'kpi' else 'people'}.get({args[0]})"
             return self._builtin(resolution.target, args, self.checked.type_of(node))
         if resolution.kind == "def" and self._inlinable(node):
             return self._inline(resolution.target, args)
@@ -322,7 +325,12 @@ class ExprCompiler:
 
     def visit_Compare(self, node: ast.Compare) -> str:
         # Python's operators have the language's meaning here: `==` on two currencies raises
-        # (Money), ordering none raises TypeError, `in` works on lists and text.
+        # (Money), ordering none raises TypeError, `in` works on lists and text. Equality with
+        # a literal `none` is identity: no value of the language equals None but None itself.
+        if node.op in ("==", "!="):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(side, ast.Literal) and side.value is None:
+                    return f"({self.expr(other)} {'is' if node.op == '==' else 'is not'} None)"
         return f"({self.expr(node.left)} {node.op} {self.expr(node.right)})"
 
     def visit_Logical(self, node: ast.Logical) -> str:
@@ -469,11 +477,22 @@ class PolicyCompiler:
         site = self._site("for_each", clause, names)
         level = self.loop_depth + 1
         w.line(depth, "try:")
-        w.line(depth + 1, f"s{level} = _iterate(ctx, {self.exprs.expr(clause.source)})")
+        if self.exprs.loop_depth == 0:
+            # An outermost loop over a list of the document needs no steps: the document's size
+            # limits bound it, and loops nested inside it spend steps. Anything else goes through
+            # `_iterate` (a computed list spends steps; a value that is no list raises).
+            w.line(depth + 1, f"s{level} = {self.exprs.expr(clause.source)}")
+            w.line(depth + 1, f"if s{level}.__class__ is _DocList:")
+            w.line(depth + 2, f"b{level} = s{level}.pointer")
+            w.line(depth + 1, "else:")
+            w.line(depth + 2, f"s{level} = _iterate(ctx, s{level})")
+            w.line(depth + 2, f"b{level} = None")
+        else:
+            w.line(depth + 1, f"s{level} = _iterate(ctx, {self.exprs.expr(clause.source)})")
+            w.line(depth + 1, f"b{level} = s{level}.pointer if s{level}.__class__ is _DocList else None")
         w.line(depth, "except _RECOVERABLE as e:")
         w.line(depth + 1, self._record(depth + 1, site, names, "e"))
         w.line(depth + 1, abort)
-        w.line(depth, f"b{level} = s{level}.pointer if _isinstance(s{level}, _DocList) else None")
         w.line(depth, f"for i{level}, v_{clause.var} in _enumerate(s{level}):")
         inner = [*names, clause.var]
         self.loop_depth = level
