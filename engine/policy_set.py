@@ -20,7 +20,7 @@ from engine.decision import Decision, Finding, unexplained
 from engine.explain import Explainer
 from engine.interpreter import Interpreter
 from engine.overrides import Override, apply_overrides
-from engine.runtime import DEFAULT_MAX_STEPS, EvalContext, EvalError, thread_decimal_context
+from engine.runtime import DEFAULT_MAX_STEPS, EvalContext, EvalError, charter_indexes, thread_decimal_context
 from policy.checker import CheckedPolicy, CheckedSet
 from policy.documents import LoadedDocument
 from policy.policy_set import check_files, content_hash, read_policy_dir
@@ -42,7 +42,10 @@ class PolicySet:
         self._by_kind: dict[str, list[CompiledPolicy]] = {}
         for policy in compiled.policies:
             self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
-        self._all_pass = {kind: {p.checked.id: "pass" for p in members} for kind, members in self._by_kind.items()}
+        self._kinds = {
+            kind: (compiled.kind_functions.get(kind), {p.checked.id: "pass" for p in members})
+            for kind, members in self._by_kind.items()
+        }
 
     @property
     def policies(self) -> list[CheckedPolicy]:
@@ -62,12 +65,17 @@ class PolicySet:
         max_steps: int = DEFAULT_MAX_STEPS,
     ) -> Decision:
         """Evaluate every policy on the document's kind; the charter is the document when it is one."""
+        kind = document.kind
         value = document.value
-        charter_value = value if document.kind == "charter" else context_value(charter)
-        ctx = EvalContext(charter_value, date, max_steps)
+        if kind == "charter":
+            charter_value: Any = value
+            indexes = None
+        else:
+            charter_value, indexes = _context(charter)
+        ctx = EvalContext(charter_value, date, max_steps, indexes)
+        function, all_pass = self._kinds.get(kind, _NO_POLICIES)
+        outcomes = dict(all_pass)
         findings: list[Finding] = []
-        outcomes = dict(self._all_pass.get(document.kind, ()))
-        function = self.compiled.kind_functions.get(document.kind)
         if function is not None:
             pending: list[tuple[int, list[Any]]] = []
             previous = decimal.getcontext()
@@ -79,15 +87,7 @@ class PolicySet:
             finally:
                 decimal.setcontext(previous)
         decision = Decision(
-            document=document.source,
-            kind=document.kind,
-            id=document.id,
-            date=date,
-            findings=findings,
-            policies=outcomes,
-            policy_set_sha256=self.sha256,
-            charter_value=charter_value,
-            value=value,
+            document.source, kind, document.id, date, findings, outcomes, self.sha256, charter_value, value
         )
         if overrides:
             apply_overrides(decision, overrides, submitted_by)
@@ -120,7 +120,18 @@ class PolicySet:
         return findings
 
 
-_context_cache: OrderedDict[int, tuple[LoadedDocument, dict[str, Any]]] = OrderedDict()
+_NO_POLICIES: tuple[None, dict[str, str]] = (None, {})
+_Indexes = tuple[dict[str, Any], dict[str, Any]]
+_context_cache: OrderedDict[int, tuple[LoadedDocument, dict[str, Any], _Indexes]] = OrderedDict()
+_NO_CHARTER: tuple[None, _Indexes] = (None, ({}, {}))
+
+
+def _context(charter: LoadedDocument | None) -> tuple[dict[str, Any] | None, _Indexes]:
+    """The charter as context (see `context_value`) and its `kpi()`/`person()` lookups."""
+    if charter is None:
+        return _NO_CHARTER
+    entry = _context_entry(charter)
+    return entry[1], entry[2]
 
 
 def context_value(charter: LoadedDocument | None) -> dict[str, Any] | None:
@@ -130,18 +141,21 @@ def context_value(charter: LoadedDocument | None) -> dict[str, Any] | None:
     `charter.shared_kpis` inside a budget policy keeps the budget path. Converted once per
     charter and kept while the charter is in use.
     """
-    if charter is None:
-        return None
+    return None if charter is None else _context_entry(charter)[1]
+
+
+def _context_entry(charter: LoadedDocument) -> tuple[LoadedDocument, dict[str, Any], _Indexes]:
     key = id(charter)
     hit = _context_cache.get(key)  # a dict read is atomic; only writers take the lock
     if hit is not None and hit[0] is charter:
-        return hit[1]
+        return hit
     converted = _plain(charter.value, {})
+    entry = (charter, converted, charter_indexes(converted))
     with _cache_lock:
-        _context_cache[key] = (charter, converted)
+        _context_cache[key] = entry
         while len(_context_cache) > _CACHE_SIZE:
             _context_cache.popitem(last=False)
-    return converted
+    return entry
 
 
 def _plain(value: Any, memo: dict[int, Any]) -> Any:

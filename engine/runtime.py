@@ -76,13 +76,19 @@ class EvalContext:
 
     __slots__ = ("charter", "kpis", "max_steps", "params", "people", "steps", "today")
 
-    def __init__(self, charter: Mapping[str, Any] | None, today: dt.date, max_steps: int = DEFAULT_MAX_STEPS):
+    def __init__(
+        self,
+        charter: Mapping[str, Any] | None,
+        today: dt.date,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        indexes: tuple[dict[str, Any], dict[str, Any]] | None = None,
+    ):
         self.charter = charter
         self.today = today
         self.steps = 0
         self.max_steps = max_steps
         self.params: dict[str, Any] = {}
-        self.kpis, self.people = charter_indexes(charter)
+        self.kpis, self.people = charter_indexes(charter) if indexes is None else indexes
 
 
 _indexes: dict[int, tuple[Any, dict[str, Any], dict[str, Any]]] = {}
