@@ -232,11 +232,11 @@ class FinderWriter:
             code = repr(format_value(slot.constant, percent))
         else:
             code = f"t{self._local()}"
-            show = "_show_percent" if percent else "_show"
+            show = f"_show({slot.code}, True)" if percent else f"_show({slot.code})"
             if slot.may_miss:
-                self.w.line(depth, f"{code} = '?' if {slot.code} is _MISSING else {show}({slot.code})")
+                self.w.line(depth, f"{code} = '?' if {slot.code} is _MISSING else {show}")
             else:
-                self.w.line(depth, f"{code} = {show}({slot.code})")
+                self.w.line(depth, f"{code} = {show}")
         slot.shown[percent] = code
         return code
 
@@ -245,18 +245,23 @@ class FinderWriter:
         return self.locals - 1
 
     def _author_message(self, require: ast.Require, depth: int) -> str | None:
-        """Code for the author's message, its holes computed first."""
+        """Code for the author's message: one f-string, its holes computed first into locals."""
         if require.message is None:
             return None
         pieces: list[str] = []
         for part in require.message.parts:
             if isinstance(part, str):
-                if part:
-                    pieces.append(repr(part))
+                pieces.append(part.replace("{", "{{").replace("}", "}}"))
                 continue
+            percent = is_percent(self.checked.type_of(part))
             slot = self._slot(part, depth)
-            pieces.append(self._shown(slot, is_percent(self.checked.type_of(part)), depth))
-        return " + ".join(pieces) if pieces else "''"
+            if slot.constant is not DYNAMIC:  # known now: written into the text
+                pieces.append(format_value(slot.constant, percent).replace("{", "{{").replace("}", "}}"))
+            else:
+                pieces.append("{" + self._shown(slot, percent, depth) + "}")
+        # `repr` makes any text a valid literal; with every literal brace doubled, the only
+        # replacement fields are the locals written above.
+        return "f" + repr("".join(pieces))
 
 
 def _expected(node: ast.Expr) -> str:

@@ -326,26 +326,6 @@ MISSING = object()
 # ---- explaining a failure -----------------------------------------------------------------
 
 
-def show(value: Any) -> str:
-    """A value in a message; text, the commonest hole, as it is."""
-    return value if value.__class__ is str else format_value(value)
-
-
-def show_percent(value: Any) -> str:
-    """A value whose static type is a percent, in a message (`20%`)."""
-    return format_value(value, True)
-
-
-def show_operand(value: Any, percent: bool) -> str:
-    """An operand in a generated message; one that could not be computed shows as `?`."""
-    return "?" if value is MISSING else format_value(value, percent)
-
-
-def percent_value(value: Any) -> Any:
-    """A percent operand in a finding's `values`: written as people read it (`20%`)."""
-    return None if value is None else format_value(value, True)
-
-
 def people(value: Any) -> list[str] | None:
     """`override by` gives an e-mail or a list of them; anything else means nobody may override."""
     if value.__class__ is str:
@@ -374,10 +354,7 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_iterate": iterate,
     "_truth": truth,
     "_sum_numbers": sum_numbers,
-    "_show": show,
-    "_show_percent": show_percent,
-    "_show_operand": show_operand,
-    "_percent_value": percent_value,
+    "_show": format_value,
     "_people": people,
     "_MISSING": MISSING,
     "_total": total,

@@ -256,12 +256,9 @@ def format_money(value: Money) -> str:
 
 def format_value(value: Any, percent: bool = False) -> str:
     """Format any run-time value for people; `percent` says the static type was a percent."""
-    if value is None:
-        return "none"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+    formatter = _FORMATTERS.get(value.__class__)
+    if formatter is not None:  # the common classes, found in one lookup (messages are on a hot path)
+        return formatter(value, percent)
     if isinstance(value, Decimal):
         return format_percent(value) if percent else format_number(value)
     if isinstance(value, Money):
@@ -269,11 +266,32 @@ def format_value(value: Any, percent: bool = False) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(format_value(v, percent) for v in value)
+        return _format_items(value, percent)
     if isinstance(value, dict):
-        inner = ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
-        return "{" + inner + "}"
+        return _format_record(value, percent)
     return str(value)
+
+
+def _format_items(value: Any, percent: bool) -> str:
+    return ", ".join(format_value(v, percent) for v in value)
+
+
+def _format_record(value: dict[str, Any], percent: bool) -> str:
+    return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+
+
+_FORMATTERS: dict[type, Any] = {
+    str: lambda v, p: v,
+    Decimal: lambda v, p: format_percent(v) if p else format_number(v),
+    Money: lambda v, p: format_money(v),
+    bool: lambda v, p: "true" if v else "false",
+    type(None): lambda v, p: "none",
+    dt.date: lambda v, p: v.isoformat(),
+    list: _format_items,
+    DocList: _format_items,
+    tuple: _format_items,
+    dict: _format_record,
+}
 
 
 def to_json_value(value: Any) -> Any:
