@@ -331,7 +331,28 @@ class ExprCompiler:
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(side, ast.Literal) and side.value is None:
                     return f"({self.expr(other)} {'is' if node.op == '==' else 'is not'} None)"
+        if node.op not in ("in", "not in"):
+            left, right = self._length(node.left, node.right), self._length(node.right, node.left)
+            if left or right:
+                return f"({left or self.expr(node.left)} {node.op} {right or self.expr(node.right)})"
         return f"({self.expr(node.left)} {node.op} {self.expr(node.right)})"
+
+    def _length(self, node: ast.Expr, other: ast.Expr) -> str | None:
+        """`length(x)` or `count(xs)` compared with a constant number: Python's `len`, an int.
+
+        An int never leaves the comparison (int and Decimal compare exactly), and a value that
+        is no text or list still raises (TypeError), so the check errs exactly as before.
+        """
+        if not isinstance(node, ast.Call) or len(node.args) != 1:
+            return None
+        resolution = self.checked.resolution(node)
+        if resolution is None or resolution.kind != "builtin" or resolution.target not in ("length", "count"):
+            return None
+        argument = self.checked.type_of(node.args[0])
+        sized = isinstance(argument, T.ListType) or (resolution.target == "length" and argument == T.TEXT)
+        if not sized or not isinstance(self.constant_value(other), Decimal):
+            return None
+        return f"_len({self.expr(node.args[0])})"
 
     def visit_Logical(self, node: ast.Logical) -> str:
         return f"({self.condition(node.left)} {node.op} {self.condition(node.right)})"

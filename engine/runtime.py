@@ -119,10 +119,10 @@ _LISTS = (list, DocList)
 
 def iterate(ctx: EvalContext, items: Any) -> list[Any]:
     """A list to loop over; spends one step per item so nested loops stay bounded."""
-    if items.__class__ not in _LISTS and not isinstance(items, list):
+    if items.__class__ is not DocList and not isinstance(items, list):
         raise EvalError("eval/not-a-list", f"expected a list to go through, got {describe(items)}")
-    ctx.steps += len(items)
-    if ctx.steps > ctx.max_steps:
+    steps = ctx.steps = ctx.steps + len(items)
+    if steps > ctx.max_steps:
         raise StepBudgetExceeded(f"evaluation stopped after {ctx.max_steps:,} steps; the policy does too much work")
     return items
 
@@ -377,6 +377,7 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_str": str,
     "_isinstance": isinstance,
     "_list": list,
+    "_len": len,
     **{f"_fn_{name}": fn for name, fn in BUILTIN_FUNCTIONS.items()},
 }
 """The globals of compiled code — nothing else is reachable from a policy."""
