@@ -83,6 +83,8 @@ class _Slot:
     """Its value when known at compile time, else DYNAMIC."""
     shown: dict[bool, str]
     """Code for its text in a message, by whether it is shown as a percent."""
+    type: T.Type = T.ANY
+    """Its static type, to format it without asking what it is where that is known."""
 
 
 class FinderWriter:
@@ -131,7 +133,10 @@ class FinderWriter:
     def _body(self, require: ast.Require, names: list[str], override: ast.Expr | None) -> None:
         w, exprs = self.w, self.exprs
         scope = "(" + "".join(f"v_{n}, " for n in names) + ")"
-        if override is not None:
+        constant_override = exprs.constant_value(override) if override is not None else DYNAMIC
+        if isinstance(constant_override, str):
+            w.line(1, f"over = [{constant_override!r}]")
+        elif override is not None:
             w.line(1, "try:")
             w.line(2, f"over = _people({exprs.expr(override)})")
             w.line(1, "except _EXPLAIN_ERRORS:")
@@ -220,6 +225,7 @@ class FinderWriter:
             self.w.line(depth, "except _EXPLAIN_ERRORS:")
             self.w.line(depth + 1, f"{var} = _MISSING")
             slot = _Slot(var, True, DYNAMIC, {})
+        slot.type = self.checked.type_of(node)
         self.slots[key] = slot
         return slot
 
@@ -232,7 +238,15 @@ class FinderWriter:
             code = repr(format_value(slot.constant, percent))
         else:
             code = f"t{self._local()}"
-            show = f"_show({slot.code}, True)" if percent else f"_show({slot.code})"
+            value = slot.code
+            if percent:
+                show = f"_show_percent({value})"
+            elif slot.type == T.TEXT:
+                show = f"({value} if {value}.__class__ is _str else _show({value}))"
+            elif slot.type == T.NUMBER:
+                show = f"_show_number({value})"
+            else:
+                show = f"_show({value})"
             if slot.may_miss:
                 self.w.line(depth, f"{code} = '?' if {slot.code} is _MISSING else {show}")
             else:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from policy.values import DocList, Money, ValueProblem, format_value
+from policy.values import DocList, Money, ValueProblem, format_number, format_percent, format_value
 
 ZERO = Decimal(0)
 DEFAULT_MAX_STEPS = 1_000_000
@@ -326,6 +326,16 @@ MISSING = object()
 # ---- explaining a failure -----------------------------------------------------------------
 
 
+def show_number(value: Any) -> str:
+    """A number in a message (what `format_value` does, without asking what it is first)."""
+    return format_number(value) if value.__class__ is Decimal else format_value(value)
+
+
+def show_percent(value: Any) -> str:
+    """A value of a percent type in a message: `20%`."""
+    return format_percent(value) if value.__class__ is Decimal else format_value(value, True)
+
+
 def people(value: Any) -> list[str] | None:
     """`override by` gives an e-mail or a list of them; anything else means nobody may override."""
     if value.__class__ is str:
@@ -355,6 +365,8 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_truth": truth,
     "_sum_numbers": sum_numbers,
     "_show": format_value,
+    "_show_number": show_number,
+    "_show_percent": show_percent,
     "_people": people,
     "_MISSING": MISSING,
     "_total": total,
