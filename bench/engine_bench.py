@@ -6,7 +6,7 @@ Generates comp plans and budgets (mostly compliant, as real submissions are), lo
 then times, per document, `PolicySet.evaluate` (a full Decision: verdict, findings with
 messages, per-policy outcomes) against `bench/handwritten.py` (failures with messages). It
 prints p50/p99 per document for both and their ratio (the target is at most 1.5×), and checks
-that the two agree on every failing (policy, path, outcome).
+that the two agree on every failing (policy, path, outcome, message).
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def run(kind: str, documents: list, policy_set, charter, reps: int) -> tuple[lis
     disagreements = 0
     for document in documents:
         decision = engine(document)
-        got = Counter((f.policy, f.path, f.outcome) for f in decision.findings)
-        want = Counter((p, path, outcome) for p, path, outcome, _ in hand(document))
+        got = Counter((f.policy, f.path, f.outcome, f.message) for f in decision.findings)
+        want = Counter(hand(document))
         disagreements += got != want
     return engine_ns, hand_ns, disagreements
 

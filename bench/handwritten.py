@@ -2,8 +2,9 @@
 
 The baseline `engine_bench.py` compares compiled policies against, and an independent oracle
 the engine's property tests compare decisions with. It reads the same value trees the engine
-does and returns `(policy, path, outcome, message)` for every failing check instance; like
-the engine, it formats a message only for a check that failed.
+does and returns `(policy, path, outcome, message)` for every failing check instance, with the
+very message the policy's `else` text (or the engine's generated message) gives; like the
+engine, it formats a message only for a check that failed.
 """
 
 from __future__ import annotations
@@ -77,8 +78,13 @@ def check_comp_plan(plan: dict[str, Any], charter: dict[str, Any], kpis: dict[st
                 )
             )
     try:
-        if plan["ote"] != plan["base_salary"] + plan["target_variable"]:
-            out.append(("incentives.ote_adds_up", "", "fail", "OTE is not base salary plus target variable"))
+        ote, pay = plan["ote"], plan["base_salary"] + plan["target_variable"]
+        if ote != pay:
+            message = (
+                "expected plan.ote == plan.base_salary + plan.target_variable, "
+                f"got {format_money(ote)} and {format_money(pay)}"
+            )
+            out.append(("incentives.ote_adds_up", "", "fail", message))
     except ArithmeticError as error:
         out.append(("incentives.ote_adds_up", "", "error", str(error)))
     approvals = plan["approvals"]
@@ -152,9 +158,14 @@ def _check_shift(s: dict[str, Any], path: str, charter: dict[str, Any], kpis: di
         )
     if source["function"] != target["function"]:
         if kpis.get(s["decision_kpi"]) is None:
-            out.append(("budgeting.cross_function_shift", path, "fail", "no registered KPI decides the shift"))
+            message = (
+                f"shift {s['id']} moves money from {source['function']} to {target['function']} "
+                "without a registered KPI to decide it"
+            )
+            out.append(("budgeting.cross_function_shift", path, "fail", message))
         if len(s["justification"]) < 40:
-            out.append(("budgeting.cross_function_shift", path, "fail", "justification shorter than 40 characters"))
+            message = f"shift {s['id']} crosses functions; its justification must say why in at least 40 characters"
+            out.append(("budgeting.cross_function_shift", path, "fail", message))
     if (target["category"] == "personnel" or s["headcount_delta"] > 0) and not _approved(s, "exec_committee"):
         out.append(
             (
@@ -164,8 +175,10 @@ def _check_shift(s: dict[str, Any], path: str, charter: dict[str, Any], kpis: di
                 f"shift {s['id']} funds headcount; the executive committee has not approved it",
             )
         )
-    if not amount <= Decimal("0.25") * source["amount"]:
-        out.append(("budgeting.source_share", path, "fail", "the shift moves more than 25% of its source line"))
+    share = Decimal("0.25") * source["amount"]
+    if not amount <= share:
+        message = f"expected s.amount <= 25% * s.from.amount, got {format_money(amount)} and {format_money(share)}"
+        out.append(("budgeting.source_share", path, "fail", message))
     return out
 
 
