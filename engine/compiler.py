@@ -409,6 +409,9 @@ class PolicyCompiler:
         self.explain_out = explain_out
         self.prefix = prefix
         self.sites: list[Site] = []
+        self.out_name = "out"
+        """The list this policy's failures and error records go to (`out<k>` when it shares a loop)."""
+        self.loop_depth = 0
 
     def _site(self, kind: str, node: Any, names: list[str]) -> int:
         span = node.span if hasattr(node, "span") else node[0].span
@@ -425,7 +428,7 @@ class PolicyCompiler:
 
     def _record(self, depth: int, site: int, names: list[str], error: str) -> str:
         scope = "(" + "".join(f"v_{n}, " for n in names) + ")"
-        return f"out.append(({site}, {_path(self.loop_depth)}, {error}, {scope}))"
+        return f"{self.out_name}.append(({site}, {_path(self.loop_depth)}, {error}, {scope}))"
 
     def write(self, depth: int, position: int) -> None:
         """Write this policy as one block of its kind's function (see `compile_checked`).
@@ -488,7 +491,8 @@ class PolicyCompiler:
         w.line(depth, "try:")
         w.line(depth + 1, f"if not {self.exprs.condition(clause.condition)}:")
         finder = self.sites[site].finder
-        w.line(depth + 2, f"out.append({finder}(ctx, {_path(self.loop_depth)}{''.join(f', v_{n}' for n in names)}))")
+        args = "".join(f", v_{n}" for n in names)
+        w.line(depth + 2, f"{self.out_name}.append({finder}(ctx, {_path(self.loop_depth)}{args}))")
         w.line(depth, "except _RECOVERABLE as e:")
         w.line(depth + 1, self._record(depth + 1, site, names, "e"))
         return names
@@ -498,39 +502,122 @@ class PolicyCompiler:
         site = self._site("for_each", clause, names)
         level = self.loop_depth + 1
         w.line(depth, "try:")
-        if self.exprs.loop_depth == 0:
-            # An outermost loop over a list of the document needs no steps: the document's size
-            # limits bound it, and loops nested inside it spend steps. Anything else goes through
-            # `_iterate` (a computed list spends steps; a value that is no list raises).
-            w.line(depth + 1, f"s{level} = {self.exprs.expr(clause.source)}")
-            w.line(depth + 1, f"if s{level}.__class__ is _DocList:")
-            w.line(depth + 2, f"b{level} = s{level}.pointer")
-            w.line(depth + 1, "else:")
-            w.line(depth + 2, f"s{level} = _iterate(ctx, s{level})")
-            w.line(depth + 2, f"b{level} = None")
-        else:
-            w.line(depth + 1, f"s{level} = _iterate(ctx, {self.exprs.expr(clause.source)})")
-            w.line(depth + 1, f"b{level} = s{level}.pointer if s{level}.__class__ is _DocList else None")
+        self.loop_source(clause, depth + 1, level)
         w.line(depth, "except _RECOVERABLE as e:")
         w.line(depth + 1, self._record(depth + 1, site, names, "e"))
         w.line(depth + 1, abort)
         w.line(depth, f"for i{level}, v_{clause.var} in _enumerate(s{level}):")
+        self.loop_item(clause, depth + 1, names, "continue")
+        w.line(depth + 1, "pass")
+        return names
+
+    def loop_source(self, clause: ast.ForEach, depth: int, level: int) -> None:
+        """`s<level>` = the list to go through, `b<level>` = its pointer when it lives in the document."""
+        w = self.out
+        if self.exprs.loop_depth == 0:
+            # An outermost loop over a list of the document needs no steps: the document's size
+            # limits bound it, and loops nested inside it spend steps. Anything else goes through
+            # `_iterate` (a computed list spends steps; a value that is no list raises).
+            w.line(depth, f"s{level} = {self.exprs.expr(clause.source)}")
+            w.line(depth, f"if s{level}.__class__ is _DocList:")
+            w.line(depth + 1, f"b{level} = s{level}.pointer")
+            w.line(depth, "else:")
+            w.line(depth + 1, f"s{level} = _iterate(ctx, s{level})")
+            w.line(depth + 1, f"b{level} = None")
+        else:
+            w.line(depth, f"s{level} = _iterate(ctx, {self.exprs.expr(clause.source)})")
+            w.line(depth, f"b{level} = s{level}.pointer if s{level}.__class__ is _DocList else None")
+
+    def loop_item(self, clause: ast.ForEach, depth: int, names: list[str], next_item: str) -> None:
+        """The body of a `for each` for one item; `next_item` is how it moves on to the next."""
+        w = self.out
         inner = [*names, clause.var]
-        self.loop_depth = level
+        self.loop_depth += 1
         self.exprs.loop_depth += 1
         if clause.where is not None:
             where_site = self._site("where", clause, inner)
-            w.line(depth + 1, "try:")
-            w.line(depth + 2, f"if not {self.exprs.condition(clause.where)}:")
-            w.line(depth + 3, "continue")
-            w.line(depth + 1, "except _RECOVERABLE as e:")
-            w.line(depth + 2, self._record(depth + 2, where_site, inner, "e"))
-            w.line(depth + 2, "continue")
-        self.block(clause.body, depth + 1, inner, "continue")
-        w.line(depth + 1, "pass")
-        self.loop_depth = level - 1
+            w.line(depth, "try:")
+            w.line(depth + 1, f"if not {self.exprs.condition(clause.where)}:")
+            w.line(depth + 2, next_item)
+            w.line(depth, "except _RECOVERABLE as e:")
+            w.line(depth + 1, self._record(depth + 1, where_site, inner, "e"))
+            w.line(depth + 1, next_item)
+        self.block(clause.body, depth, inner, next_item)
+        self.loop_depth -= 1
         self.exprs.loop_depth -= 1
-        return names
+
+
+def _shared_loop(compiler: PolicyCompiler) -> str | None:
+    """The code of the list a policy goes through, if the policy is nothing but one `for each`
+    over it (no `when`): such policies of a kind can share one loop (see `_write_shared_loop`)."""
+    policy = compiler.policy
+    if policy.whens or len(policy.body) != 1 or not isinstance(policy.body[0], ast.ForEach):
+        return None
+    return compiler.exprs.expr(policy.body[0].source)
+
+
+def _write_shared_loop(members: list[tuple[PolicyCompiler, int]], depth: int) -> None:
+    """Write policies that each go through the same list as one loop.
+
+    Each keeps what it would have alone: its own records (`out<k>`), its own step budget
+    (`st<k>`, swapped into the context around its part of each item), and its own failure — a
+    step-budget overrun or an engine bug ends that policy alone (`live<k>`), with one error
+    record, as its own `try` would. The list is computed once: it is the same expression.
+    """
+    first = members[0][0]
+    w = first.out
+    clauses = [compiler.policy.body[0] for compiler, _ in members]
+    assert all(isinstance(c, ast.ForEach) for c in clauses)
+    w.line(depth, f"# {', '.join(c.policy.id for c, _ in members)}: one loop over the same list")
+    sites = []
+    for k, (compiler, _) in enumerate(members):
+        compiler.out_name = f"out{k}"
+        compiler.loop_depth = 0
+        w.line(depth, f"out{k} = []")
+        w.line(depth, f"live{k} = True")
+    for alias in dict.fromkeys(compiler.policy.alias for compiler, _ in members):
+        w.line(depth, f"v_{alias} = doc")
+    for k, (compiler, _) in enumerate(members):
+        sites.append(compiler._site("for_each", clauses[k], [compiler.policy.alias]))
+    w.line(depth, "ctx.steps = 0")
+    w.line(depth, "try:")
+    first.loop_source(clauses[0], depth + 1, 1)  # type: ignore[arg-type]
+    for handler, record in (
+        ("_RECOVERABLE as e", None),
+        ("_StepBudgetExceeded as e", '[(-1, "", e, ())]'),
+        ("Exception as e", '[(-1, "", e, ())]'),
+    ):
+        w.line(depth, f"except {handler}:")
+        for k, (compiler, _) in enumerate(members):
+            if record is None:
+                w.line(depth + 1, compiler._record(depth + 1, sites[k], [compiler.policy.alias], "e"))
+            else:
+                w.line(depth + 1, f"out{k} = {record}")
+        w.line(depth + 1, "s1 = ()")
+        w.line(depth + 1, "b1 = None")
+    for k in range(len(members)):
+        w.line(depth, f"st{k} = ctx.steps")
+    w.line(depth, "for i1, v__item in _enumerate(s1):")
+    for k, (compiler, _) in enumerate(members):
+        clause = clauses[k]
+        assert isinstance(clause, ast.ForEach)
+        w.line(depth + 1, f"if live{k}:")
+        w.line(depth + 2, f"v_{clause.var} = v__item")
+        w.line(depth + 2, f"ctx.steps = st{k}")
+        w.line(depth + 2, "try:")
+        w.line(depth + 3, "while True:")
+        compiler.loop_item(clause, depth + 4, [compiler.policy.alias], "break")
+        w.line(depth + 4, "break")
+        w.line(depth + 2, "except _StepBudgetExceeded as e:")
+        w.line(depth + 3, f'out{k} = [(-1, "", e, ())]')
+        w.line(depth + 3, f"live{k} = False")
+        w.line(depth + 2, "except Exception as e:  # fail closed: an engine bug blocks, never passes")
+        w.line(depth + 3, f'out{k} = [(-1, "", e, ())]')
+        w.line(depth + 3, f"live{k} = False")
+        w.line(depth + 2, f"st{k} = ctx.steps")
+    for k, (_, position) in enumerate(members):
+        w.line(depth, f"if out{k}:")
+        w.line(depth + 1, f"pending.append(({position}, out{k}))")
 
 
 def _write_def(exprs: ExprCompiler, name: str, decl: ast.Def, w: _Writer) -> None:
@@ -562,6 +649,16 @@ def _write_param(exprs: ExprCompiler, name: str, decl: ast.Param, w: _Writer) ->
     w.line(1, f"return cache[{key}]")
 
 
+def _flush(group: list[tuple[PolicyCompiler, int]], compiled: list[tuple[CheckedPolicy, list[Site]]]) -> None:
+    """Write a run of policies that go through the same list: one loop for two or more."""
+    if len(group) == 1:
+        writer, position = group[0]
+        writer.write(1, position)
+    else:
+        _write_shared_loop(group, 1)
+    compiled.extend((writer.policy, writer.sites) for writer, _ in group)
+
+
 def compile_checked(checked: CheckedSet) -> CompiledSet:
     """Compile every policy, def, table and param of a checked set into one Python module."""
     names = _Names()
@@ -574,10 +671,26 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
         kinds.setdefault(policy.document_kind, []).append(policy)
     for kind, members in kinds.items():
         body.line(0, f"def _kind_{kind}(ctx, doc, outcomes, pending):")
-        for policy in members:
-            writer = PolicyCompiler(exprs, policy, body, explain, f"_p{len(compiled)}_{policy.id.replace('.', '__')}")
-            writer.write(1, len(compiled))
-            compiled.append((policy, writer.sites))
+        group: list[tuple[PolicyCompiler, int]] = []
+        group_loop: str | None = None
+        for policy in [*members, None]:
+            writer = None
+            loop = None
+            if policy is not None:
+                prefix = f"_p{len(compiled) + len(group)}_{policy.id.replace('.', '__')}"
+                writer = PolicyCompiler(exprs, policy, body, explain, prefix)
+                loop = _shared_loop(writer)
+            if group and (loop is None or loop != group_loop):
+                _flush(group, compiled)
+                group = []
+            if writer is None or policy is None:
+                break
+            if loop is not None:
+                group.append((writer, len(compiled) + len(group)))
+                group_loop = loop
+            else:
+                writer.write(1, len(compiled))
+                compiled.append((policy, writer.sites))
     for symbol in checked.symbols.values():
         prefix = {"def": "d", "table": "t", "param": "p"}[symbol.kind]
         function = names.function(prefix, symbol.id)
