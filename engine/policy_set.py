@@ -42,6 +42,8 @@ class PolicySet:
         self._by_kind: dict[str, list[CompiledPolicy]] = {}
         for policy in compiled.policies:
             self._by_kind.setdefault(policy.checked.document_kind, []).append(policy)
+        self._local = threading.local()
+        """Per thread, the evaluation context last used (see `evaluate`)."""
         self._kinds = {
             kind: (compiled.kind_functions.get(kind), {p.checked.id: "pass" for p in members})
             for kind, members in self._by_kind.items()
@@ -72,7 +74,12 @@ class PolicySet:
             indexes = None
         else:
             charter_value, indexes = _context(charter)
-        ctx = EvalContext(charter_value, date, max_steps, indexes)
+        # One context serves every evaluation of a thread with the same charter, date and budget:
+        # each policy resets the steps it spends, and the params it caches depend on the charter
+        # and the date alone.
+        ctx = getattr(self._local, "ctx", None)
+        if ctx is None or ctx.charter is not charter_value or ctx.today != date or ctx.max_steps != max_steps:
+            ctx = self._local.ctx = EvalContext(charter_value, date, max_steps, indexes)
         function, all_pass = self._kinds.get(kind, _NO_POLICIES)
         outcomes = dict(all_pass)
         findings: list[Finding] = []
