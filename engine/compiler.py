@@ -238,9 +238,12 @@ class ExprCompiler:
         assert resolution is not None, f"unresolved call `{node.name}`"
         args = [self.expr(a) for a in node.args]
         if resolution.kind == "builtin":
-            if resolution.target in ("kpi", "person") and self.checked.type_of(node.args[0]) == T.TEXT:
-                # A text (or a missing one) looks up directly: `get(None)` is None, as `kpi(none)` is.
-                return f"ctx.{'kpis' if resolution.target == 'kpi' else 'people'}.get({args[0]})"
+            if resolution.target in ("kpi", "person") and _is_simple(node.args[0]):
+                # A text looks up directly; anything else (a value from a free map may be any
+                # shape, whatever its static type) goes through the built-in.
+                index = "kpis" if resolution.target == "kpi" else "people"
+                key = args[0]
+                return f"(ctx.{index}.get({key}) if {key}.__class__ is _str else _fn_{resolution.target}(ctx, {key}))"
             return self._builtin(resolution.target, args, self.checked.type_of(node))
         if resolution.kind == "def" and self._inlinable(node):
             return self._inline(resolution.target, args)
@@ -340,19 +343,24 @@ class ExprCompiler:
     def _length(self, node: ast.Expr, other: ast.Expr) -> str | None:
         """`length(x)` or `count(xs)` compared with a constant number: Python's `len`, an int.
 
-        An int never leaves the comparison (int and Decimal compare exactly), and a value that
-        is no text or list still raises (TypeError), so the check errs exactly as before.
+        An int never leaves the comparison (int and Decimal compare exactly). Only for an
+        argument cheap to read twice (a name or a field of one).
         """
         if not isinstance(node, ast.Call) or len(node.args) != 1:
             return None
         resolution = self.checked.resolution(node)
         if resolution is None or resolution.kind != "builtin" or resolution.target not in ("length", "count"):
             return None
-        argument = self.checked.type_of(node.args[0])
-        sized = isinstance(argument, T.ListType) or (resolution.target == "length" and argument == T.TEXT)
-        if not sized or not isinstance(self.constant_value(other), Decimal):
+        if not _is_simple(node.args[0]) or not isinstance(self.constant_value(other), Decimal):
             return None
-        return f"_len({self.expr(node.args[0])})"
+        # The static type is no promise at run time (a value from a free map may be any shape),
+        # so the class is asked first; anything unexpected goes through the built-in and errs.
+        value = self.expr(node.args[0])
+        if resolution.target == "length":
+            return f"(_len({value}) if {value}.__class__ is _str else _fn_length({value}))"
+        return (
+            f"(_len({value}) if {value}.__class__ is _DocList or {value}.__class__ is _list else _count_list({value}))"
+        )
 
     def visit_Logical(self, node: ast.Logical) -> str:
         return f"({self.condition(node.left)} {node.op} {self.condition(node.right)})"
@@ -422,7 +430,10 @@ class PolicyCompiler:
             override = policy.override_by if policy.enforcement == "soft" else None
             finder = f"{self.prefix}_find{len(self.sites)}"
             header = FindingHeader(policy.id, policy.title, policy.enforcement, source)
-            FinderWriter(self.exprs, self.explain_out, header).write(finder, node, names, override)
+            own_params = _needs_dynamic_param(self.exprs, node, set()) or (
+                override is not None and _needs_dynamic_param(self.exprs, override, set())
+            )
+            FinderWriter(self.exprs, self.explain_out, header).write(finder, node, names, override, own_params)
         self.sites.append(Site(kind, node, tuple(names), finder, source))
         return len(self.sites) - 1
 
@@ -549,11 +560,36 @@ class PolicyCompiler:
 
 def _shared_loop(compiler: PolicyCompiler) -> str | None:
     """The code of the list a policy goes through, if the policy is nothing but one `for each`
-    over it (no `when`): such policies of a kind can share one loop (see `_write_shared_loop`)."""
+    over it (no `when`): such policies of a kind can share one loop (see `_write_shared_loop`).
+
+    Not a policy that computes a param at run time: a param is computed once per evaluation and
+    its steps are charged to the policy that needs it first, which must stay the same policy
+    whether or not the loops are shared.
+    """
     policy = compiler.policy
     if policy.whens or len(policy.body) != 1 or not isinstance(policy.body[0], ast.ForEach):
         return None
+    if _needs_dynamic_param(compiler.exprs, policy.body[0], set()):
+        return None
     return compiler.exprs.expr(policy.body[0].source)
+
+
+def _needs_dynamic_param(exprs: ExprCompiler, node: Any, seen: set[str]) -> bool:
+    """Whether evaluating `node` may compute a param at run time, through defs and tables too."""
+    checked = exprs.checked
+    for sub in ast.walk(node):
+        resolution = checked.resolution(sub) if isinstance(sub, ast.Expr) else None
+        if resolution is None or resolution.target in seen:
+            continue
+        if resolution.kind == "param":
+            exprs.param(resolution.target)
+            if exprs.names.param_constants[resolution.target] is DYNAMIC:
+                return True
+        elif resolution.kind in ("def", "table"):
+            seen.add(resolution.target)
+            if _needs_dynamic_param(exprs, checked.symbols[resolution.target].decl, seen):
+                return True
+    return False
 
 
 def _write_shared_loop(members: list[tuple[PolicyCompiler, int]], depth: int) -> None:
@@ -597,12 +633,16 @@ def _write_shared_loop(members: list[tuple[PolicyCompiler, int]], depth: int) ->
         w.line(depth + 1, "b1 = None")
     for k in range(len(members)):
         w.line(depth, f"st{k} = ctx.steps")
-    w.line(depth, "for i1, v__item in _enumerate(s1):")
+    # Every name a policy reads is bound again in its own part of each item: another policy's
+    # `let` or loop may have used the same name. `item1` cannot collide with a policy's names
+    # (those are all `v_…`).
+    w.line(depth, "for i1, item1 in _enumerate(s1):")
     for k, (compiler, _) in enumerate(members):
         clause = clauses[k]
         assert isinstance(clause, ast.ForEach)
         w.line(depth + 1, f"if live{k}:")
-        w.line(depth + 2, f"v_{clause.var} = v__item")
+        w.line(depth + 2, f"v_{compiler.policy.alias} = doc")
+        w.line(depth + 2, f"v_{clause.var} = item1")
         w.line(depth + 2, f"ctx.steps = st{k}")
         w.line(depth + 2, "try:")
         w.line(depth + 3, "while True:")

@@ -108,7 +108,9 @@ class FinderWriter:
     def constant(self, value: Any) -> str:
         return self.exprs.names.constant(value)
 
-    def write(self, name: str, require: ast.Require, names: list[str], override: ast.Expr | None) -> None:
+    def write(
+        self, name: str, require: ast.Require, names: list[str], override: ast.Expr | None, own_params: bool
+    ) -> None:
         """The finder runs inside its policy's block, right where the check failed. It explains
         on a step budget of its own and gives the policy its own back; if explaining fails (an
         overrun, an engine bug) the finding says so and still blocks: fail closed."""
@@ -117,6 +119,11 @@ class FinderWriter:
         out.line(0, f"def {name}(ctx, path{params}):")
         out.line(1, "steps = ctx.steps")
         out.line(1, "ctx.steps = 0")
+        if own_params:
+            # A param computed while explaining (off the policy's budget) must not be found
+            # computed by the checks that run after: they would be spared its steps.
+            out.line(1, "params = ctx.params")
+            out.line(1, "ctx.params = params.copy()")
         out.line(1, "try:")
         self.w = _Indented(out, 2)
         self._body(require, names, override)
@@ -129,6 +136,8 @@ class FinderWriter:
         )
         out.line(1, "finally:")
         out.line(2, "ctx.steps = steps")
+        if own_params:
+            out.line(2, "ctx.params = params")
 
     def _body(self, require: ast.Require, names: list[str], override: ast.Expr | None) -> None:
         w, exprs = self.w, self.exprs
@@ -216,7 +225,7 @@ class FinderWriter:
         if constant is not DYNAMIC:
             code = repr(constant) if constant is None or isinstance(constant, bool | str) else self.constant(constant)
             slot = _Slot(code, False, constant, {})
-        elif isinstance(node, ast.Name):  # a local in scope: already a value, nothing can fail
+        elif isinstance(node, ast.Name) and self._bound(node):  # already a value: nothing can fail
             slot = _Slot(self.exprs.expr(node), False, DYNAMIC, {})
         else:
             var = f"x{self._local()}"
@@ -228,6 +237,11 @@ class FinderWriter:
         slot.type = self.checked.type_of(node)
         self.slots[key] = slot
         return slot
+
+    def _bound(self, node: ast.Name) -> bool:
+        """A local in scope, the charter or today: a value at hand (a param is computed, and may fail)."""
+        resolution = self.checked.resolution(node)
+        return resolution is None or resolution.kind in ("local", "charter", "today")
 
     def _shown(self, slot: _Slot, percent: bool, depth: int) -> str:
         """Code for a slot's text in a message: `?` when it could not be computed."""

@@ -74,12 +74,15 @@ class PolicySet:
             indexes = None
         else:
             charter_value, indexes = _context(charter)
-        # One context serves every evaluation of a thread with the same charter, date and budget:
-        # each policy resets the steps it spends, and the params it caches depend on the charter
-        # and the date alone.
+        # One context serves every evaluation of a thread with the same charter, date and budget;
+        # each policy resets the steps it spends. Params start afresh for every document: a
+        # param's steps are charged to the policy that computes it first, so a cache kept from
+        # an earlier document would make this decision depend on that one.
         ctx = getattr(self._local, "ctx", None)
         if ctx is None or ctx.charter is not charter_value or ctx.today != date or ctx.max_steps != max_steps:
             ctx = self._local.ctx = EvalContext(charter_value, date, max_steps, indexes)
+        elif ctx.params:
+            ctx.params = {}
         function, all_pass = self._kinds.get(kind, _NO_POLICIES)
         outcomes = dict(all_pass)
         findings: list[Finding] = []

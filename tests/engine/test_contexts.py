@@ -57,3 +57,37 @@ def test_params_follow_the_charter_and_the_date() -> None:
         "t.shared": "pass",
         "t.dated": "pass",
     }
+
+
+def test_a_decision_does_not_depend_on_what_the_thread_evaluated_before() -> None:
+    """A param's steps are charged to the evaluation that computes it, every time."""
+    policy_set = compile_policy_set(
+        {
+            "t.rev": """package t
+param n = count(x for x in charter.kpis where all y in charter.kpis: all z in charter.kpis: true)
+policy early "Uses n first" {
+  on budget as b
+  when b.status == "approved"
+  require n >= 0
+}
+policy late "Spends steps, then uses n" {
+  on budget as b
+  for each s in b.shifts {
+    require all x in b.shifts: all y in b.shifts: true
+  }
+  require n >= 0
+}
+"""
+        }
+    )
+    charter = _load("charter")
+    approved, proposed = _load("budget", {"status": "approved"}), _load("budget")
+    date = dt.date(2026, 7, 15)
+
+    def verdict(document):
+        return policy_set.evaluate(document, charter=charter, date=date, max_steps=155).verdict
+
+    alone = verdict(proposed)
+    assert alone == "block"
+    assert verdict(approved) == "pass"
+    assert verdict(proposed) == alone
