@@ -109,9 +109,12 @@ class _Field:
     """`/name`, to extend the record's pointer."""
     required: bool
     nullable: bool
-    default: Callable[[str], tuple[Any, Any]]
+    default: Callable[[str], tuple[Any, Any]] | None
     """The (value, canonical) of the field left out, given its pointer."""
-    convert: Convert
+    how: int
+    """`_TEXT`, `_SCALAR`, `_WALKED` or `_RECORD`: what `convert` is."""
+    convert: Any
+    """The raw value's converter (`_TEXT`, `_SCALAR`), a `Convert` (`_WALKED`), a `_Plan` (`_RECORD`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,12 @@ class _Walk:
         if self.nodes > MAX_NODES:
             raise Doubt
 
+    def items(self, raw: Any, min_length: int) -> None:
+        """Doubt unless `raw` is a list of an allowed length; spend the budget for its items."""
+        if type(raw) is not list or not min_length <= len(raw) <= MAX_LIST_LENGTH:
+            raise Doubt
+        self.count(len(raw))
+
     def record(self, plan: _Plan, data: Any, pointer: str, depth: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """A record's value and canonical form, fields in declaration order."""
         if type(data) is not dict:
@@ -152,15 +161,22 @@ class _Walk:
             name = field.name
             raw = data.get(name, _ABSENT)
             if raw is _ABSENT:
-                if field.required:
-                    raise Doubt
+                if field.default is None:
+                    raise Doubt  # required
                 value[name], canonical[name] = field.default(pointer + field.suffix)
                 continue
             given += 1
+            how = field.how
             if raw is None and field.nullable:
                 value[name] = canonical[name] = None
-            else:
+            elif how == _TEXT and type(raw) is str:
+                value[name] = canonical[name] = raw  # `to_text` keeps text as it is (the commonest field)
+            elif how <= _SCALAR:
+                value[name], canonical[name] = field.convert(raw)
+            elif how == _WALKED:
                 value[name], canonical[name] = field.convert(self, raw, pointer + field.suffix, depth + 1)
+            else:
+                value[name], canonical[name] = self.record(field.convert, raw, pointer + field.suffix, depth + 1)
         if given != len(data):
             raise Doubt  # a key that is no field of this record
         if plan.checks:
@@ -263,15 +279,21 @@ def _checked(validate: Callable[[Any], Any], encode: Callable[[Any], Any]) -> Ca
     return convert
 
 
-def _scalar(scalar: Scalar) -> Convert:
-    """The converter of a scalar field."""
+_TEXT, _SCALAR, _WALKED, _RECORD = range(4)
+"""How a field is converted: text kept as it is (anything else as a scalar); a scalar by its
+memoised converter; by a converter that needs the walk (money reads its currency, maps and
+lists spend its node budget, lists need their pointer); a nested record."""
+
+
+def _scalar(scalar: Scalar) -> tuple[int, Any]:
+    """How a scalar field is converted, and its converter (of the raw value, or a `Convert`)."""
     validate = scalar.validate
     if validate is None:
         raise TypeError(f"scalar without a validator: {scalar!r}")
     if validate is to_free_map:
-        return _free_map
+        return _WALKED, _free_map
     if validate is to_text_map:
-        return _text_map
+        return _WALKED, _text_map
     encode = encode_scalar(scalar.type)
     if validate is to_money:
         by_currency: dict[str, Callable[[Any], tuple[Any, Any]]] = {}
@@ -283,34 +305,39 @@ def _scalar(scalar: Scalar) -> Convert:
                 convert = by_currency[currency] = _cached(_checked(lambda v: money_in(v, currency), encode))
             return convert(raw)
 
-        return money
-    convert = _cached(_checked(validate, encode))
-    if validate is to_text:
-
-        def text(walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
-            return (raw, raw) if type(raw) is str else convert(raw)  # `to_text` keeps text as it is
-
-        return text
-    return lambda walk, raw, pointer, depth: convert(raw)
+        return _WALKED, money
+    return (_TEXT if validate is to_text else _SCALAR), _cached(_checked(validate, encode))
 
 
-def _list(item: Convert, min_length: int, key: str | None) -> Convert:
-    """The converter of a list field; `key` names the field that is unique among its records."""
+def _list(shape: ListShape, min_length: int) -> Convert:
+    """The converter of a list field (records in it also have their keys checked for duplicates)."""
+    item = shape.item
+    if isinstance(item, RecordShape):
+        plan, key = plan_of(item.model), getattr(item.model, "__key__", None)
 
-    def convert(walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
-        if type(raw) is not list or not min_length <= len(raw) <= MAX_LIST_LENGTH:
-            raise Doubt
-        walk.count(len(raw))
-        values, canonical = [], []
-        for i, entry in enumerate(raw):
-            value, encoded = item(walk, entry, f"{pointer}/{i}", depth + 1)
-            values.append(value)
-            canonical.append(encoded)
-        if key is not None:
-            _check_unique(raw, key)
-        return DocList(values, pointer), canonical
+        def records(walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
+            walk.items(raw, min_length)
+            pairs = [walk.record(plan, entry, f"{pointer}/{i}", depth + 1) for i, entry in enumerate(raw)]
+            if key is not None:
+                _check_unique(raw, key)
+            return DocList([v for v, _ in pairs], pointer), [c for _, c in pairs]
 
-    return convert
+        return records
+    if isinstance(item, ListShape):
+        raise TypeError("lists of lists are not document fields")
+    how, convert = _scalar(item.scalar)
+
+    def scalars(walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
+        walk.items(raw, min_length)
+        if how == _WALKED:
+            pairs = [convert(walk, entry, pointer, depth + 1) for entry in raw]
+        elif how == _TEXT:
+            pairs = [(entry, entry) if type(entry) is str else convert(entry) for entry in raw]
+        else:
+            pairs = [convert(entry) for entry in raw]
+        return DocList([v for v, _ in pairs], pointer), [c for _, c in pairs]
+
+    return scalars
 
 
 def _check_unique(records: list[dict[str, Any]], key: str) -> None:
@@ -326,17 +353,23 @@ def _check_unique(records: list[dict[str, Any]], key: str) -> None:
         seen.add(folded)
 
 
-def _converter(shape: Shape, min_length: int = 0) -> Convert:
+def _field(model: type[BaseModel], spec: FieldSpec) -> _Field:
+    """The plan of one field."""
+    info = model.model_fields[spec.attr]
+    if info.validation_alias not in (None, info.alias):
+        raise TypeError(f"{model.__name__}.{spec.attr}: validation aliases are not mirrored by the fast path")
+    minimum = _min_length(model, spec.attr, info)
+    shape = spec.shape
     if isinstance(shape, ScalarShape):
-        return _scalar(shape.scalar)
-    if isinstance(shape, ListShape):
-        key = getattr(shape.item.model, "__key__", None) if isinstance(shape.item, RecordShape) else None
-        return _list(_converter(shape.item), min_length, key)
-    return functools.partial(_record_converter, plan_of(shape.model))
-
-
-def _record_converter(plan: _Plan, walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
-    return walk.record(plan, raw, pointer, depth)
+        how, convert = _scalar(shape.scalar)
+    elif isinstance(shape, ListShape):
+        how, convert = _WALKED, _list(shape, minimum)
+    else:
+        how, convert = _RECORD, plan_of(shape.model)
+    if minimum and not isinstance(shape, ListShape):
+        raise TypeError(f"{model.__name__}.{spec.attr}: `min_length` on a field that is not a list")
+    default = _default(info, shape) if not spec.required else None
+    return _Field(spec.name, "/" + escape(spec.name), spec.required, spec.optional, default, how, convert)
 
 
 def _default(info: FieldInfo, shape: Shape) -> Callable[[str], tuple[Any, Any]]:
@@ -398,16 +431,9 @@ def _refuse_unmirrored(model: type[BaseModel]) -> None:
 def plan_of(model: type[BaseModel]) -> _Plan:
     """The plan of a record model, compiled once from its field shapes."""
     _refuse_unmirrored(model)
-    fields = []
-    for spec in field_specs(model):
-        info = model.model_fields[spec.attr]
-        if info.validation_alias not in (None, info.alias):
-            raise TypeError(f"{model.__name__}.{spec.attr}: validation aliases are not mirrored by the fast path")
-        convert = _converter(spec.shape, _min_length(model, spec.attr, info))
-        default = (lambda pointer: (None, None)) if spec.required else _default(info, spec.shape)
-        fields.append(_Field(spec.name, "/" + escape(spec.name), spec.required, spec.optional, default, convert))
+    fields = tuple(_field(model, spec) for spec in field_specs(model))
     refs = tuple(spec for spec in field_specs(model) if spec.ref is not None)
-    return _Plan(tuple(fields), tuple(getattr(model, "record_checks", ())), refs)
+    return _Plan(fields, tuple(getattr(model, "record_checks", ())), refs)
 
 
 _PLANS: dict[str, _Plan] = {name: plan_of(kind.model) for name, kind in KINDS.items()}
