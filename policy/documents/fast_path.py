@@ -107,10 +107,9 @@ class _Field:
     name: str
     suffix: str
     """`/name`, to extend the record's pointer."""
-    required: bool
     nullable: bool
     default: Callable[[str], tuple[Any, Any]] | None
-    """The (value, canonical) of the field left out, given its pointer."""
+    """The (value, canonical) of the field left out, given its pointer; None when it is required."""
     how: int
     """`_TEXT`, `_SCALAR`, `_WALKED` or `_RECORD`: what `convert` is."""
     convert: Any
@@ -385,7 +384,7 @@ def _field(model: type[BaseModel], spec: FieldSpec) -> _Field:
     if minimum and not isinstance(shape, ListShape):
         raise TypeError(f"{model.__name__}.{spec.attr}: `min_length` on a field that is not a list")
     default = _default(info, shape) if not spec.required else None
-    return _Field(spec.name, "/" + escape(spec.name), spec.required, spec.optional, default, how, convert)
+    return _Field(spec.name, "/" + escape(spec.name), spec.optional, default, how, convert)
 
 
 def _default(info: FieldInfo, shape: Shape) -> Callable[[str], tuple[Any, Any]]:
