@@ -34,6 +34,7 @@ are immutable (`Decimal`, `Money`, `date`, `str`, `bool`), so sharing them is sa
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import typing
 from collections.abc import Callable, Mapping
@@ -475,10 +476,33 @@ def _check_references(walk: _Walk, data: Mapping[str, Any]) -> list[tuple[dict[s
     return resolved
 
 
+_CONTEXT = decimal.Context()
+"""The decimal context threads start with, as it was at import: the one the caches were filled under."""
+
+
+def _usual_context() -> bool:
+    """Whether this thread computes decimals as the caches' results were computed.
+
+    Conversions round to the current context (`bounded` normalises, `to_percent` divides), so a
+    memoised result holds only under the context it was computed in. Loading runs under the
+    default one; under any other, the thorough path computes everything afresh.
+    """
+    ctx = decimal.getcontext()
+    usual = _CONTEXT
+    return (
+        ctx.prec == usual.prec
+        and ctx.rounding == usual.rounding
+        and ctx.Emax == usual.Emax
+        and ctx.Emin == usual.Emin
+        and ctx.clamp == usual.clamp
+        and ctx.traps == usual.traps
+    )
+
+
 def load_valid(data: Any, expected_kind: str | None = None) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     """(kind, value tree, canonical form) of a valid document, or None when in any doubt."""
     try:
-        if type(data) is not dict:
+        if type(data) is not dict or not _usual_context():
             raise Doubt
         kind = data.get("kind", expected_kind)
         if type(kind) is not str or kind not in _PLANS or expected_kind not in (None, kind):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import decimal
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -221,6 +222,18 @@ def _nested(depth: int) -> Any:
     for _ in range(depth):
         value = {"x": value}
     return value
+
+
+def test_another_decimal_context_takes_the_thorough_path() -> None:
+    """Conversions round to the context; results memoised under the default one would not hold."""
+    data = comp_plan(random.Random(5), 2)
+    data["pay_mix"] = {"base": "12345678901234.123456789012345678%", "variable": "50%"}
+    usual = parse_document(data, "plan")
+    with decimal.localcontext(decimal.Context(prec=34)):
+        assert load_valid(data) is None
+        other = assert_same_outcome(lambda: parse_document(data, "plan"))
+    assert usual.value["pay_mix"]["base"] == Decimal("123456789012.3412345678901235")  # rounded to 28 digits
+    assert isinstance(other, list)  # unrounded at 34 digits: 20 after the point, out of range
 
 
 def test_the_model_is_built_on_first_use_and_equals_the_validated_one() -> None:
