@@ -495,6 +495,7 @@ def _usual_context() -> bool:
         and ctx.Emax == usual.Emax
         and ctx.Emin == usual.Emin
         and ctx.clamp == usual.clamp
+        and ctx.capitals == usual.capitals  # `str(Decimal)` writes `E` or `e`
         and ctx.traps == usual.traps
     )
 
