@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policy.diagnostics import DiagnosticError
-from policy.documents import KINDS, LoadedDocument, load_document_text, loading, parse_document
+from policy.documents import KINDS, LoadedDocument, load_document, load_document_text, loading, parse_document
 from policy.documents.fast_path import load_valid
 from policy.documents.loading import build_thoroughly
 from policy.documents.report import Reporter
@@ -125,6 +125,12 @@ def test_example_documents_take_the_fast_path_and_agree(path: Path) -> None:
     assert load_valid(data) is not None
     assert_same_outcome(lambda: parse_document(data, path.name))
     assert_same_outcome(lambda: load_document_text(path.read_text(), path.name, "yaml"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO_EXAMPLES / "documents").glob("*.*")), ids=lambda p: p.name)
+def test_example_files_of_every_format_agree(path: Path) -> None:
+    """YAML, CSV and XLSX files, through `load_document` as `rev check` reads them."""
+    assert isinstance(assert_same_outcome(lambda: load_document(path)), LoadedDocument)
 
 
 def test_benchmark_documents_take_the_fast_path_and_agree() -> None:
