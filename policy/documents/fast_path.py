@@ -219,7 +219,8 @@ class _Walk:
 
 
 def _free_map(walk: _Walk, raw: Any, pointer: str, depth: int) -> tuple[Any, Any]:
-    if type(raw) is not dict or depth > MAX_DEPTH:
+    """A free map (`attributes`): `to_free_map` accepts only a map, whatever its values."""
+    if type(raw) is not dict:
         raise Doubt
     return walk.free(raw, depth)
 
