@@ -18,8 +18,8 @@ from policy.documents.scalars import Ref, clip
 from policy.documents.shapes import ListShape, RecordShape, field_specs, record_name
 
 
-def _key(value: Any) -> str | None:
-    """An id as text, for comparing; None when it is not a scalar."""
+def record_key(value: Any) -> str | None:
+    """An id as text, for comparing (as the fast path does too); None when it is not a scalar."""
     if isinstance(value, Mapping | list) or value is None:
         return None
     return str(value).strip()
@@ -32,7 +32,7 @@ def _check_unique(items: list[Any], model: type[BaseModel], pointer: str, report
         return
     seen: set[str] = set()
     for i, item in enumerate(items):
-        value = _key(item.get(key)) if isinstance(item, Mapping) else None
+        value = record_key(item.get(key)) if isinstance(item, Mapping) else None
         if value is None:
             continue
         folded = value.lower() if key == "email" else value
@@ -44,11 +44,11 @@ def _check_unique(items: list[Any], model: type[BaseModel], pointer: str, report
 
 def _check_ref(value: Any, ref: Ref, root: Mapping[str, Any], pointer: str, reporter: Reporter) -> None:
     """Report a reference that names no record of its collection."""
-    target = _key(value)
+    target = record_key(value)
     records = root.get(ref.collection)
     if target is None or not isinstance(records, list):
         return
-    keys = [k for k in (_key(r.get(ref.key)) for r in records if isinstance(r, Mapping)) if k is not None]
+    keys = [k for k in (record_key(r.get(ref.key)) for r in records if isinstance(r, Mapping)) if k is not None]
     if target not in keys:
         noun = record_name(ref.record)
         message = f"unknown {noun} `{clip(target)}`: expected the {ref.key} of one of `{ref.collection}`"

@@ -1,16 +1,20 @@
 """Loading documents: text or files or already-parsed data in, one `LoadedDocument` out.
 
-Every path ends in `build_document`: prepare the data (limits, no floats), pick the kind,
-validate with pydantic, run the cross-field checks, and raise one `DiagnosticError` carrying
-every problem found — or build the value tree and canonical form.
+Every path ends in `build_document`. A valid document — the common case — is loaded by the
+fast path (`fast_path.py`): one walk that checks the data and builds the value tree and the
+canonical form. On any doubt, `build_thoroughly` does it step by step: prepare the data
+(limits, no floats), pick the kind, validate with pydantic, run the cross-field checks, and
+raise one `DiagnosticError` carrying every problem found — or build the value tree and
+canonical form. Both give the same document; only the thorough path reports problems.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +24,14 @@ from policy.diagnostics import DiagnosticError, did_you_mean
 from policy.documents.checks import check_document
 from policy.documents.csv_budget import read_csv_budget
 from policy.documents.errors import report_validation_error
+from policy.documents.fast_path import load_valid
 from policy.documents.json_text import parse_json
 from policy.documents.kinds import KINDS
 from policy.documents.limits import MAX_DOCUMENT_BYTES
 from policy.documents.prepare import prepare
 from policy.documents.report import Reporter
-from policy.documents.scalars import clip, describe
-from policy.documents.tree import canonical_form, to_value
+from policy.documents.scalars import clip, describe, plain_currency
+from policy.documents.tree import canonical_form, to_model, to_value
 from policy.documents.xlsx_budget import read_xlsx_budget
 from policy.documents.yaml_text import parse_yaml
 
@@ -35,14 +40,23 @@ FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xl
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A validated document: its model, the value tree policies see, and its canonical form."""
+    """A validated document: the value tree policies see, its canonical form, and its model."""
 
     kind: str
     id: str | None
     source: str
-    model: BaseModel
     value: dict[str, Any]
     canonical: dict[str, Any]
+    validated: BaseModel | None = field(default=None, repr=False, compare=False)
+    """The model pydantic built, when the thorough path loaded the document (else see `model`)."""
+
+    @functools.cached_property
+    def model(self) -> BaseModel:
+        """The pydantic model of the document, built from the value tree on first use.
+
+        Nothing on the service's path needs it, so the fast path does not build it.
+        """
+        return self.validated if self.validated is not None else to_model(self.value, KINDS[self.kind].model)
 
     @property
     def sha256(self) -> str:
@@ -75,14 +89,25 @@ def _kind_of(data: Any, expected_kind: str | None, reporter: Reporter) -> str | 
     return kind
 
 
-def _currency(data: Mapping[str, Any]) -> str:
-    """The currency of plain amounts: the document's own when valid, else USD (errors say why)."""
-    code = data.get("currency")
-    return code.strip() if isinstance(code, str) and len(code.strip()) == 3 and code.strip().isupper() else "USD"
-
-
 def build_document(data: Any, reporter: Reporter, expected_kind: str | None = None) -> LoadedDocument:
-    """Validate parsed data; raise one `DiagnosticError` with everything wrong, or return the document."""
+    """Validate parsed data; raise one `DiagnosticError` with everything wrong, or return the document.
+
+    The fast path is tried only when the parser found nothing wrong (a duplicate key, say);
+    whenever it is not sure, the thorough path decides.
+    """
+    if not reporter.diagnostics:
+        loaded = load_valid(data, expected_kind)
+        if loaded is not None:
+            kind, value, canonical = loaded
+            document_id = value.get("id")
+            return LoadedDocument(
+                kind, document_id if isinstance(document_id, str) else None, reporter.file, value, canonical
+            )
+    return build_thoroughly(data, reporter, expected_kind)
+
+
+def build_thoroughly(data: Any, reporter: Reporter, expected_kind: str | None = None) -> LoadedDocument:
+    """`build_document` step by step, finding and locating every problem (the fast path's fallback)."""
     if expected_kind is not None and expected_kind not in KINDS:
         reporter.add(
             "document/unknown-kind",
@@ -99,7 +124,7 @@ def build_document(data: Any, reporter: Reporter, expected_kind: str | None = No
     model_class = KINDS[kind].model
     model = None
     try:
-        model = model_class.model_validate(prepared, context={"currency": _currency(prepared)})
+        model = model_class.model_validate(prepared, context={"currency": plain_currency(prepared)})
     except ValidationError as error:
         report_validation_error(model_class, error, reporter)
     check_document(prepared, model_class, reporter)
@@ -111,9 +136,9 @@ def build_document(data: Any, reporter: Reporter, expected_kind: str | None = No
         kind,
         document_id if isinstance(document_id, str) else None,
         reporter.file,
-        model,
         value,
         canonical_form(value, model_class),
+        model,
     )
 
 

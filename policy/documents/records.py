@@ -21,6 +21,11 @@ Problem = tuple[str, str, str, str | None]
 """A record-level problem: (field name, code, message, help)."""
 
 RecordCheck = Callable[[Mapping[str, Any]], list[Problem]]
+"""A rule over one record's prepared data, reading the record's own fields.
+
+The fast path (`fast_path.py`) hands it the record with only its own fields prepared (numbers
+as `Decimal`); a check that looked deeper would see raw values there.
+"""
 
 
 class Record(BaseModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -39,6 +39,8 @@ class Scalar:
     type: Type
     expected: str
     """How messages name what was expected (`a percent like "25%"`)."""
+    validate: Callable[..., Any] | None = field(default=None, compare=False)
+    """The field's validator, for the fast path (`fast_path.py`) to call as pydantic would."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ class Ref:
     record: type
     expose: str
     key: str = "id"
+
+
+def plain_currency(data: Mapping[str, Any]) -> str:
+    """The currency of a document's plain amounts: its own `currency` when valid, else USD.
+
+    An invalid `currency` is reported by its own field; amounts are then read as USD.
+    """
+    code = data.get("currency")
+    return code.strip() if isinstance(code, str) and len(code.strip()) == 3 and code.strip().isupper() else "USD"
 
 
 def problem(message: str, help: str | None = None, code: str = INVALID) -> PydanticCustomError:
@@ -174,12 +185,16 @@ MONEY_EXPECTED = 'money like `240000`, "240k USD" or "$50k"'
 
 def to_money(value: Any, info: ValidationInfo) -> Money:
     """Money: a plain amount in the document's currency, or text with a code or `$`."""
+    return money_in(value, (info.context or {}).get("currency") or "USD")
+
+
+def money_in(value: Any, currency: str) -> Money:
+    """Money, plain amounts being in `currency` (what `to_money` does with the document's context)."""
     if isinstance(value, Money):
         amount = bounded(value.amount) if isinstance(value.amount, Decimal) else None
         if amount is None or not isinstance(value.currency, str):
             raise problem(f"expected {MONEY_EXPECTED}, found {describe(value)}", RANGE_HELP)
         return Money(amount, value.currency)
-    currency = (info.context or {}).get("currency") or "USD"
     if not isinstance(value, str):
         return Money(_decimal(value, MONEY_EXPECTED), currency)
     match = _MONEY.fullmatch(value.strip())
@@ -324,7 +339,7 @@ def scalar(
     validator: Callable[..., Any], type_: Type, expected: str, schema: dict[str, Any]
 ) -> tuple[PlainValidator, WithJsonSchema, Scalar]:
     """The metadata of one scalar alias."""
-    return PlainValidator(validator), WithJsonSchema(schema), Scalar(type_, expected)
+    return PlainValidator(validator), WithJsonSchema(schema), Scalar(type_, expected, validator)
 
 
 _NUM_TEXT = r"^[-+]?[\d_.,]+(e[-+]?\d+)?\s*[kKmMbB]?$"

@@ -20,29 +20,12 @@ from hypothesis import strategies as st
 from policy.diagnostics import DiagnosticError
 from policy.documents import KINDS, LoadedDocument, load_document_text, parse_document
 from tests.policy.documents_support import CASES, RUNTIME_TYPES, shared_documents, walk
+from tests.policy.documents_support.generators import mutate, trees
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOURCES = sorted((CASES / "base").glob("*.yaml")) + shared_documents()
 DOCUMENTS = [yaml.safe_load(p.read_text()) for p in SOURCES]
 TEXTS = [p.read_text() for p in SOURCES]
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.decimals(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=12)
-    | st.sampled_from(["25%", "240k USD", "$50k", "2026-02-30", "2026-07-01", "a@acme.example", "1e999999", ""])
-    | st.dates()
-    | st.datetimes()
-)
-keys = st.text(max_size=8) | st.sampled_from(["kind", "id", "weight", "lines", "from", "to", "~/", "attributes"])
-trees = st.recursive(
-    scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5),
-    max_leaves=30,
-)
 
 
 def _assert_only_diagnostics(load: Any) -> LoadedDocument | None:
@@ -69,45 +52,10 @@ def test_random_trees(tree: Any, kind: str | None) -> None:
     _assert_only_diagnostics(lambda: parse_document(tree, "random"))
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += _paths(item, (*path, i))
-    return found
-
-
-def _mutate(document: Any, data: st.DataObject) -> Any:
-    """Apply a few random edits at random places."""
-    for _ in range(data.draw(st.integers(1, 4))):
-        path = data.draw(st.sampled_from(_paths(document)))
-        if not path:
-            continue
-        parent = document
-        for step in path[:-1]:
-            parent = parent[step]
-        last = path[-1]
-        action = data.draw(st.sampled_from(["delete", "replace", "unknown", "duplicate", "tree"]))
-        if action == "delete":
-            del parent[last]
-        elif action == "replace":
-            parent[last] = data.draw(scalars)
-        elif action == "tree":
-            parent[last] = data.draw(trees)
-        elif action == "unknown" and isinstance(parent[last], dict):
-            parent[last][data.draw(keys)] = data.draw(scalars)
-        elif action == "duplicate" and isinstance(parent, list):
-            parent.append(copy.deepcopy(parent[last]))
-    return document
-
-
 @SETTINGS
 @given(st.sampled_from(range(len(DOCUMENTS))), st.data())
 def test_mutated_examples(index: int, data: st.DataObject) -> None:
-    document = _mutate(copy.deepcopy(DOCUMENTS[index]), data)
+    document = mutate(copy.deepcopy(DOCUMENTS[index]), data)
     _assert_only_diagnostics(lambda: parse_document(document, SOURCES[index].name))
 
 
