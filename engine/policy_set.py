@@ -89,13 +89,19 @@ class PolicySet:
         if function is not None:
             pending: list[tuple[int, list[Any]]] = []
             previous = decimal.getcontext()
-            decimal.setcontext(thread_decimal_context())  # the hot path: a swap, not a copy
-            try:
+            mine = thread_decimal_context()
+            if previous is mine:  # the thread already computes as the engine does (see `use_engine_decimals`)
                 function(ctx, value, outcomes, pending)
                 if pending:
                     findings = self._findings(ctx, pending, outcomes)
-            finally:
-                decimal.setcontext(previous)
+            else:  # compute with the engine's context, and give the caller's back
+                decimal.setcontext(mine)
+                try:
+                    function(ctx, value, outcomes, pending)
+                    if pending:
+                        findings = self._findings(ctx, pending, outcomes)
+                finally:
+                    decimal.setcontext(previous)
         decision = Decision(
             document.source, kind, document.id, date, findings, outcomes, self.sha256, charter_value, value
         )

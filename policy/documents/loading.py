@@ -11,6 +11,7 @@ canonical form. Both give the same document; only the thorough path reports prob
 from __future__ import annotations
 
 import functools
+import decimal
 import hashlib
 import json
 from collections.abc import Mapping
@@ -89,12 +90,23 @@ def _kind_of(data: Any, expected_kind: str | None, reporter: Reporter) -> str | 
     return kind
 
 
+LOADING_CONTEXT = decimal.Context()
+"""Documents load under one fixed decimal context (Python's default), whatever the caller's:
+the same text gives the same values in the CLI, the service and a test, and the fast path's
+memoised conversions always hold."""
+
+
 def build_document(data: Any, reporter: Reporter, expected_kind: str | None = None) -> LoadedDocument:
     """Validate parsed data; raise one `DiagnosticError` with everything wrong, or return the document.
 
     The fast path is tried only when the parser found nothing wrong (a duplicate key, say);
     whenever it is not sure, the thorough path decides.
     """
+    with decimal.localcontext(LOADING_CONTEXT):
+        return _build(data, reporter, expected_kind)
+
+
+def _build(data: Any, reporter: Reporter, expected_kind: str | None) -> LoadedDocument:
     if not reporter.diagnostics:
         loaded = load_valid(data, expected_kind)
         if loaded is not None:

@@ -230,16 +230,22 @@ def _nested(depth: int) -> Any:
     return value
 
 
-def test_another_decimal_context_takes_the_thorough_path() -> None:
-    """Conversions round to the context; results memoised under the default one would not hold."""
+def test_the_callers_decimal_context_changes_nothing() -> None:
+    """Documents load under one fixed context: the same text gives the same values everywhere.
+
+    `load_valid` on its own still refuses another context (its memoised conversions were
+    computed under the usual one); `parse_document` never meets one.
+    """
     data = comp_plan(random.Random(5), 2)
     data["pay_mix"] = {"base": "12345678901234.123456789012345678%", "variable": "50%"}
     usual = parse_document(data, "plan")
-    with decimal.localcontext(decimal.Context(prec=34)):
-        assert load_valid(data) is None
-        other = assert_same_outcome(lambda: parse_document(data, "plan"))
     assert usual.value["pay_mix"]["base"] == Decimal("123456789012.3412345678901235")  # rounded to 28 digits
-    assert isinstance(other, list)  # unrounded at 34 digits: 20 after the point, out of range
+    for context in (decimal.Context(prec=34), decimal.Context(prec=9, rounding=decimal.ROUND_DOWN)):
+        with decimal.localcontext(context):
+            assert load_valid(data) is None
+            other = parse_document(data, "plan")
+        assert other.value == usual.value
+        assert other.sha256 == usual.sha256
 
 
 def test_the_model_is_built_on_first_use_and_equals_the_validated_one() -> None:
