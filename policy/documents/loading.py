@@ -10,8 +10,8 @@ canonical form. Both give the same document; only the thorough path reports prob
 
 from __future__ import annotations
 
-import functools
 import decimal
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
