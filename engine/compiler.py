@@ -313,9 +313,11 @@ class ExprCompiler:
             return f"_count(1 for {var} in {source}{where})"
         function = {"sum": "_total", "min": "_min", "max": "_max", "avg": "_avg"}[node.func]
         element = self.checked.type_of(node.element)
-        if node.func == "sum" and element in (T.NUMBER, T.PERCENT):
-            function = "_sum_numbers"  # the built-in sum, in C; a none element raises TypeError → error
         zero = ", _ZERO_MONEY" if node.func == "sum" and element == T.MONEY else ""
+        if node.func == "sum" and element in (T.NUMBER, T.PERCENT):
+            # The built-in sum, in C, from a Decimal zero; an element that is none or no number
+            # raises TypeError, which fails the check as an error.
+            function, zero = "_sum", ", _ZERO"
         return f"{function}(({self.inside_loop(node.element)} for {var} in {source}{where}){zero})"
 
     def visit_Unary(self, node: ast.Unary) -> str:
@@ -451,7 +453,8 @@ class PolicyCompiler:
         w, alias = self.out, self.policy.alias
         w.line(depth, "out = []")
         w.line(depth, "ctx.steps = 0")
-        w.line(depth, "skipped = False")
+        if self.policy.whens:
+            w.line(depth, "skipped = False")
         w.line(depth, "try:")
         w.line(depth + 1, "while True:")
         inner = depth + 2
@@ -476,8 +479,9 @@ class PolicyCompiler:
         # `outcomes` starts as every policy of the kind passing; only departures are written.
         w.line(depth, "if out:")
         w.line(depth + 1, f"pending.append(({position}, out))")
-        w.line(depth, "elif skipped:")
-        w.line(depth + 1, f"outcomes[{self.policy.id!r}] = 'skip'")
+        if self.policy.whens:
+            w.line(depth, "elif skipped:")
+            w.line(depth + 1, f"outcomes[{self.policy.id!r}] = 'skip'")
 
     def block(self, clauses: tuple[ast.Clause, ...], depth: int, names: list[str], abort: str) -> None:
         names = list(names)

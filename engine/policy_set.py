@@ -72,8 +72,13 @@ class PolicySet:
         if kind == "charter":
             charter_value: Any = value
             indexes = None
+        elif charter is None:
+            charter_value, indexes = _NO_CHARTER
         else:
-            charter_value, indexes = _context(charter)
+            entry = _context_cache.get(id(charter))  # a dict read is atomic; only writers take the lock
+            if entry is None or entry[0] is not charter:
+                entry = _context_entry(charter)
+            charter_value, indexes = entry[1], entry[2]
         # One context serves every evaluation of a thread with the same charter, date and budget;
         # each policy resets the steps it spends. Params start afresh for every document: a
         # param's steps are charged to the policy that computes it first, so a cache kept from
@@ -140,14 +145,6 @@ _NO_POLICIES: tuple[None, dict[str, str]] = (None, {})
 _Indexes = tuple[dict[str, Any], dict[str, Any]]
 _context_cache: OrderedDict[int, tuple[LoadedDocument, dict[str, Any], _Indexes]] = OrderedDict()
 _NO_CHARTER: tuple[None, _Indexes] = (None, ({}, {}))
-
-
-def _context(charter: LoadedDocument | None) -> tuple[dict[str, Any] | None, _Indexes]:
-    """The charter as context (see `context_value`) and its `kpi()`/`person()` lookups."""
-    if charter is None:
-        return _NO_CHARTER
-    entry = _context_entry(charter)
-    return entry[1], entry[2]
 
 
 def context_value(charter: LoadedDocument | None) -> dict[str, Any] | None:

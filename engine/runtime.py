@@ -185,11 +185,6 @@ def total(items: Iterable[Any], zero: Any = ZERO) -> Any:
     return result
 
 
-def sum_numbers(items: Iterable[Any]) -> Decimal:
-    """`sum` of numbers or percents: the built-in sum, which runs in C."""
-    return sum(items, ZERO)
-
-
 def count(items: Iterable[Any]) -> Decimal:
     """`count` of a generator."""
     n = 0
@@ -374,7 +369,7 @@ AGGREGATE_FUNCTIONS = {"sum": total, "count": count, "min": minimum, "max": maxi
 RUNTIME_NAMES: dict[str, Any] = {
     "_iterate": iterate,
     "_truth": truth,
-    "_sum_numbers": sum_numbers,
+    "_sum": sum,
     "_show": format_value,
     "_show_number": show_number,
     "_show_percent": show_percent,
