@@ -194,6 +194,7 @@ def check(
     """Evaluate documents against the policies and the charter; exit 1 when something blocks."""
     from api.overrides_file import load_overrides
     from engine import decision_envelope
+    from engine.runtime import decimal_context
 
     when = _parse_date(date)
     policy_set, prefix = _load_policies(policies)
@@ -203,17 +204,18 @@ def check(
     report = REPORTS[format.value](sys.stdout, policy_set, prefix)
     report.begin(decision_envelope([], policy_set, charter_doc, when))
     worst, invalid, used = "pass", False, set()
-    for path in _progress(paths, format is CheckFormat.text):
-        try:
-            document = load_document(path)
-        except DiagnosticError as error:
-            report.invalid(str(path), error.diagnostics)
-            invalid = True
-            continue
-        decision = policy_set.evaluate(document, charter=charter_doc, date=when, overrides=offered)
-        used.update(i for i, o in enumerate(offered) if _touched(o, decision))
-        worst = max(worst, decision.verdict, key=["pass", "warn", "block"].index)
-        report.decision(decision)
+    with decimal_context():  # computing as the engine does, no evaluation swaps contexts
+        for path in _progress(paths, format is CheckFormat.text):
+            try:
+                document = load_document(path)
+            except DiagnosticError as error:
+                report.invalid(str(path), error.diagnostics)
+                invalid = True
+                continue
+            decision = policy_set.evaluate(document, charter=charter_doc, date=when, overrides=offered)
+            used.update(i for i, o in enumerate(offered) if _touched(o, decision))
+            worst = max(worst, decision.verdict, key=["pass", "warn", "block"].index)
+            report.decision(decision)
     notes = [
         f"override of {o.policy} at {o.path or '/'} by {o.approver} matched no finding"
         for i, o in enumerate(offered)

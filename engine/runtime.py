@@ -42,8 +42,10 @@ def use_engine_decimals() -> None:
 
     `PolicySet.evaluate` computes with DECIMAL_CONTEXT whatever the caller's context is, and
     swaps it in and back out for every document (about half a microsecond). A thread that does
-    little else but evaluate — a CLI run, a service worker, a benchmark — calls this once, so
-    its own Decimal arithmetic computes the same digits and no evaluation needs the swap.
+    little else but evaluate (a benchmark, a worker) calls this once, so its own Decimal
+    arithmetic computes the same digits and no evaluation needs the swap. Code that must give
+    the caller's context back wraps a batch of evaluations in `decimal_context()` instead, as
+    `rev check` does. Loading documents does not depend on the thread's context.
     """
     decimal.setcontext(thread_decimal_context())
 
