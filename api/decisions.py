@@ -24,6 +24,7 @@ from api.errors import ApiError, RequestProblem, check_storable_text, request_di
 from api.state import EvaluationContext, ServiceState, charter_version
 from api.storage import decision_log
 from api.storage.decision_log import StoredDecision, canonical_json, timestamp
+from api.storage.group_commit import Appended, StaleContext, append_batch
 from api.storage.repository import utcnow
 from api.wire import DecisionCreate, OverrideCreate
 from engine import Decision, Override, decision_envelope, override_refusal
@@ -116,22 +117,50 @@ def submit_decision(
     fingerprint = _fingerprint(request.model_dump(mode="json")) if key else ""
     check_storable_text(request.document, "document")
     document = parse_document(request.document, "document")
-    with state.database.connection() as connection:
-        if key:
-            existing = decision_log.find_by_idempotency_key(connection, principal.email, key)
-            if existing is not None:
-                return _replay(existing, fingerprint)
-        context = state.active_context(connection)
     date = request.date or today()
-    decision = context.policy_set.evaluate(document, charter=context.charter, date=date, submitted_by=principal.email)
-    record = build_record(context, document, decision, date, submitted_by=principal.email)
     if request.dry_run:
+        with state.database.connection() as connection:
+            context = state.current_context(connection)
+        record = _evaluate(context, document, date, principal.email)
         preview = {**record, "id": None, "sequence": None, "created_at": None, "recorded_by": principal.email}
         return Outcome(200, canonical_json({**preview, "dry_run": True, "chain": None}).encode())
+    if key:
+        with state.database.connection() as connection:
+            existing = decision_log.find_by_idempotency_key(connection, principal.email, key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
 
-    entry = decision_log.Entry(record, principal.email, key, fingerprint or None)
-    stored, replayed = state.appends.append(entry)
+    context = state.active_context()
+    record = _evaluate(context, document, date, principal.email)
+    entry = decision_log.Entry(record, principal.email, key, fingerprint or None, evaluated_with=context.versions)
+    try:
+        stored, replayed = state.appends.append(entry)
+    except StaleContext:
+        stored, replayed = _record_under_lock(state, document, date, principal.email, key, fingerprint)
     return _replay(stored, fingerprint) if replayed else Outcome(201, stored.response_json())
+
+
+def _evaluate(context: EvaluationContext, document: LoadedDocument, date: dt.date, submitter: str) -> dict[str, Any]:
+    """The record of one fresh decision on `document` in `context`."""
+    decision = context.policy_set.evaluate(document, charter=context.charter, date=date, submitted_by=submitter)
+    return build_record(context, document, decision, date, submitted_by=submitter)
+
+
+def _record_under_lock(
+    state: ServiceState, document: LoadedDocument, date: dt.date, submitter: str, key: str | None, fingerprint: str
+) -> Appended:
+    """Evaluate and append holding the append lock, with the versions in force read under it.
+
+    The path of a decision the group committer sent back because an activation or a charter
+    update landed after this worker cached its context: rare, and serialized, but it always
+    ends, since nothing can change what is in force while the lock is held.
+    """
+    with state.database.appending() as session:
+        context = state.current_context(session)
+        record = _evaluate(context, document, date, submitter)
+        outcome = append_batch(session, [decision_log.Entry(record, submitter, key, fingerprint or None)])[0]
+    assert not isinstance(outcome, StaleContext), "versions read under the append lock cannot be stale"
+    return outcome
 
 
 def grant_override(

@@ -118,6 +118,10 @@ class Entry:
     recorded_by: str
     idempotency_key: str | None = None
     request_sha256: str | None = None
+    evaluated_with: tuple[int, int | None] | None = None
+    """(policy set version, charter upload) the record was evaluated with, when they came from a
+    worker's cache: the group committer appends the entry only if they are still the ones in
+    force under the append lock. None when the caller read them under that lock itself."""
 
 
 def append(

@@ -12,6 +12,12 @@ round trips: every database call gives up the GIL, and getting it back from thre
 evaluating documents can take a whole switch interval (5 ms), so a committer that made one
 call per decision would spend most of its time waiting for the GIL.
 
+Workers evaluate with the policy set and charter they cached (api.state), so the committer is
+where the cache is kept honest: under the append lock, the lock activations and charter updates
+also take, it reads which versions are in force (one query per batch) and refuses entries
+evaluated with others (`StaleContext`); their requests evaluate again under the lock. A
+decision is therefore never recorded after an activation with the set it replaced.
+
 If a batch fails, its entries are retried one by one so that one bad entry fails only its own
 request. With several uvicorn workers, each has its own committer; the append lock (flock on
 SQLite, an advisory lock on PostgreSQL) orders their batches, and the idempotency check runs
@@ -24,12 +30,20 @@ import queue
 import threading
 from concurrent.futures import Future
 
-from api.storage import decision_log
+from api.storage import decision_log, repository
 from api.storage.db import Database
 from api.storage.decision_log import Entry, Executor, StoredDecision
 
 Appended = tuple[StoredDecision, bool]
 """The stored entry, and whether it was stored earlier (an Idempotency-Key replay)."""
+
+
+class StaleContext(Exception):
+    """An entry was evaluated with a policy set or charter no longer in force; nothing was stored."""
+
+    def __init__(self, current: tuple[int | None, int | None]) -> None:
+        super().__init__(f"evaluated with an outdated policy set or charter; in force now: {current}")
+        self.current = current
 
 
 class _Pending:
@@ -107,20 +121,27 @@ class GroupCommit:
                 self._commit([pending])
             return
         for pending, result in zip(batch, results, strict=True):
-            pending.future.set_result(result)
+            if isinstance(result, StaleContext):
+                pending.future.set_exception(result)
+            else:
+                pending.future.set_result(result)
 
 
-def append_batch(session: Executor, entries: list[Entry]) -> list[Appended]:
-    """Append entries in order, answering repeated Idempotency-Keys with the first entry's record."""
+def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | StaleContext]:
+    """Append entries in order, answering repeated Idempotency-Keys with the first entry's record
+    and refusing entries evaluated with a context no longer in force (see `Entry.evaluated_with`)."""
     keyed = [(e.recorded_by, e.idempotency_key) for e in entries if e.idempotency_key]
     earlier = decision_log.find_by_idempotency_keys(session, [(who, key) for who, key in keyed if key])
+    in_force = _in_force(session, entries)
     fresh: list[Entry] = []
-    plan: list[tuple[str, object]] = []  # ("stored", StoredDecision) | ("new", index) | ("same", pair)
+    plan: list[tuple[str, object]] = []  # ("stored", StoredDecision) | ("new" | "same", index) | ("stale", None)
     first_of: dict[tuple[str, str], int] = {}
     for entry in entries:
         pair = (entry.recorded_by, entry.idempotency_key or "")
         if entry.idempotency_key and pair in earlier:
             plan.append(("stored", earlier[pair]))
+        elif entry.evaluated_with is not None and entry.evaluated_with != in_force:
+            plan.append(("stale", None))
         elif entry.idempotency_key and pair in first_of:
             plan.append(("same", first_of[pair]))
         else:
@@ -129,12 +150,21 @@ def append_batch(session: Executor, entries: list[Entry]) -> list[Appended]:
             plan.append(("new", len(fresh)))
             fresh.append(entry)
     stored = decision_log.append_many(session, fresh) if fresh else []
-    results: list[Appended] = []
+    results: list[Appended | StaleContext] = []
     for how, what in plan:
         if how == "stored":
             assert isinstance(what, StoredDecision)
             results.append((what, True))
+        elif how == "stale":
+            results.append(StaleContext(in_force))
         else:
             assert isinstance(what, int)
             results.append((stored[what], how == "same"))
     return results
+
+
+def _in_force(session: Executor, entries: list[Entry]) -> tuple[int | None, int | None]:
+    """The (policy set version, charter upload) in force, read only if an entry needs checking."""
+    if all(entry.evaluated_with is None for entry in entries):
+        return (None, None)
+    return repository.current_versions(session)

@@ -169,8 +169,9 @@ _CURRENT = select(
 )
 
 
-def current_versions(connection: Connection) -> tuple[int | None, int | None]:
-    """(active policy set version, charter upload in force) in one round trip, for every decision."""
+def current_versions(connection: Connection | Session) -> tuple[int | None, int | None]:
+    """(active policy set version, charter upload in force) in one round trip: once per group
+    commit batch, under the append lock, to check the versions workers cached."""
     row = connection.execute(_CURRENT).one()
     return row[0], row[1]
 
