@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from api.auth import Principal
 from api.errors import ApiError
 from api.settings import Settings
 from api.storage import repository
@@ -52,6 +53,20 @@ class BoundedCache(Generic[K, V]):
         value = build()
         self.put(key, value)
         return value
+
+    def get(self, key: K) -> V | None:
+        """The value cached under `key`, or None."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def discard_if(self, unwanted: Callable[[V], bool]) -> None:
+        """Drop every value `unwanted` says so of."""
+        with self._lock:
+            for key in [key for key, value in self._items.items() if unwanted(value)]:
+                del self._items[key]
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
@@ -94,10 +109,16 @@ class ServiceState:
         self._policy_sets: BoundedCache[int, PolicySet] = BoundedCache(32)
         self._charters: BoundedCache[int, LoadedDocument] = BoundedCache(16)
         self._active: EvaluationContext | None = None
+        self.known_keys: BoundedCache[str, Principal] = BoundedCache(4096)
+        """API keys seen by submissions, by token sha256 (see `api.auth.authenticate_cached`)."""
 
     def remember_policy_set(self, version: int, policy_set: PolicySet) -> None:
         """Cache a set just compiled for publishing, so its first decision does not compile it again."""
         self._policy_sets.put(version, policy_set)
+
+    def forget_key(self, key_id: str) -> None:
+        """A cached key turned out to be revoked: read it from the database again next time."""
+        self.known_keys.discard_if(lambda principal: principal.key_id == key_id)
 
     def close(self) -> None:
         """Flush queued appends and release the database (at shutdown)."""

@@ -122,6 +122,10 @@ class Entry:
     """(policy set version, charter upload) the record was evaluated with, when they came from a
     worker's cache: the group committer appends the entry only if they are still the ones in
     force under the append lock. None when the caller read them under that lock itself."""
+    key_id: str | None = None
+    """The API key the request was authenticated with from a worker's cache: the entry is
+    appended only if that key is still not revoked under the append lock. None when the key
+    was read from the database for this request."""
 
 
 def append(

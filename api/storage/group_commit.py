@@ -16,7 +16,9 @@ Workers evaluate with the policy set and charter they cached (api.state), so the
 where the cache is kept honest: under the append lock, the lock activations and charter updates
 also take, it reads which versions are in force (one query per batch) and refuses entries
 evaluated with others (`StaleContext`); their requests evaluate again under the lock. A
-decision is therefore never recorded after an activation with the set it replaced.
+decision is therefore never recorded after an activation with the set it replaced. Likewise
+for API keys authenticated from a worker's cache: one query per batch finds those revoked
+since, and their entries are refused (`RevokedKey`, a 401).
 
 If a batch fails, its entries are retried one by one so that one bad entry fails only its own
 request. With several uvicorn workers, each has its own committer; the append lock (flock on
@@ -36,6 +38,14 @@ from api.storage.decision_log import Entry, Executor, StoredDecision
 
 Appended = tuple[StoredDecision, bool]
 """The stored entry, and whether it was stored earlier (an Idempotency-Key replay)."""
+
+
+class RevokedKey(Exception):
+    """The entry's API key was revoked after the request was authenticated; nothing was stored."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"the API key `{key_id}` was revoked")
+        self.key_id = key_id
 
 
 class StaleContext(Exception):
@@ -121,24 +131,28 @@ class GroupCommit:
                 self._commit([pending])
             return
         for pending, result in zip(batch, results, strict=True):
-            if isinstance(result, StaleContext):
+            if isinstance(result, Exception):
                 pending.future.set_exception(result)
             else:
                 pending.future.set_result(result)
 
 
-def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | StaleContext]:
+def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | StaleContext | RevokedKey]:
     """Append entries in order, answering repeated Idempotency-Keys with the first entry's record
-    and refusing entries evaluated with a context no longer in force (see `Entry.evaluated_with`)."""
+    and refusing entries evaluated with a context no longer in force or sent with a key revoked
+    since (see `Entry.evaluated_with` and `Entry.key_id`)."""
     keyed = [(e.recorded_by, e.idempotency_key) for e in entries if e.idempotency_key]
     earlier = decision_log.find_by_idempotency_keys(session, [(who, key) for who, key in keyed if key])
     in_force = _in_force(session, entries)
+    revoked = repository.revoked_key_ids(session, [entry.key_id for entry in entries if entry.key_id])
     fresh: list[Entry] = []
-    plan: list[tuple[str, object]] = []  # ("stored", StoredDecision) | ("new" | "same", index) | ("stale", None)
+    plan: list[tuple[str, object]] = []  # (how, StoredDecision | index | key id): stored, new, same, stale, revoked
     first_of: dict[tuple[str, str], int] = {}
     for entry in entries:
         pair = (entry.recorded_by, entry.idempotency_key or "")
-        if entry.idempotency_key and pair in earlier:
+        if entry.key_id in revoked:
+            plan.append(("revoked", entry.key_id))
+        elif entry.idempotency_key and pair in earlier:
             plan.append(("stored", earlier[pair]))
         elif entry.evaluated_with is not None and entry.evaluated_with != in_force:
             plan.append(("stale", None))
@@ -150,13 +164,15 @@ def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | Sta
             plan.append(("new", len(fresh)))
             fresh.append(entry)
     stored = decision_log.append_many(session, fresh) if fresh else []
-    results: list[Appended | StaleContext] = []
+    results: list[Appended | StaleContext | RevokedKey] = []
     for how, what in plan:
         if how == "stored":
             assert isinstance(what, StoredDecision)
             results.append((what, True))
         elif how == "stale":
             results.append(StaleContext(in_force))
+        elif how == "revoked":
+            results.append(RevokedKey(str(what)))
         else:
             assert isinstance(what, int)
             results.append((stored[what], how == "same"))

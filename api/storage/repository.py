@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,15 @@ def find_key(connection: Connection, token: str) -> ApiKey | None:
     request runs it, and a constant statement is compiled once."""
     row = connection.execute(_FIND_KEY, {"token_sha256": token_sha256(token)}).first()
     return ApiKey(row.id, row.email, row.role, row.created_at, row.revoked_at) if row is not None else None
+
+
+def revoked_key_ids(connection: Connection | Session, key_ids: Iterable[str]) -> set[str]:
+    """Which of these keys are revoked now (one query per group commit batch)."""
+    wanted = sorted(set(key_ids))
+    if not wanted:
+        return set()
+    query = select(_KEYS.id).where(_KEYS.id.in_(wanted), _KEYS.revoked_at.is_not(None))
+    return set(connection.execute(query).scalars())
 
 
 def revoke_key(session: Session, key: str) -> ApiKey | None:

@@ -1,4 +1,5 @@
-"""The active policy set and charter are cached per worker; activations still apply at once.
+"""The active policy set, the charter and submitters' keys are cached per worker; activations and
+revocations still apply at once.
 
 Two app instances on one database stand for two uvicorn workers: each has its own pool, cache
 and group committer. Once an activation or charter update made through one has returned, the
@@ -13,10 +14,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings
-from api.storage import decision_log
+from api.storage import decision_log, repository
 from api.storage.db import Database
 from api.storage.group_commit import StaleContext, append_batch
 from tests.api.support import Keys, document, frozen_charter
@@ -116,3 +118,39 @@ def test_the_committer_refuses_an_entry_evaluated_with_other_versions(
     assert isinstance(stale, StaleContext) and stale.current == (published["version"], 1)
     listed = client.get("/v1/decisions", headers=keys.headers("auditor")).json()["items"]
     assert [item["sequence"] for item in listed] == [2, 1]
+
+
+def _revoke(keys: Keys, name: str) -> None:
+    with keys.database.writing() as session:
+        repository.revoke_key(session, keys.tokens[name])
+
+
+def _count(keys: Keys) -> int:
+    with keys.database.reading() as session:
+        return int(session.execute(text("SELECT count(*) FROM decisions")).scalar_one())
+
+
+@pytest.mark.parametrize("extra", [{}, {"dry_run": True}, {"headers": {"Idempotency-Key": "k1"}}])
+def test_a_key_revoked_after_the_worker_cached_it_cannot_submit(
+    client: Any, keys: Keys, published: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    headers = keys.headers("submitter", **extra.get("headers", {}))
+    body = {"document": document("data/plan.yaml"), "date": "2026-07-15", "dry_run": extra.get("dry_run", False)}
+    assert client.post("/v1/decisions", json=body, headers=headers).status_code in (200, 201)  # now cached
+    recorded = _count(keys)
+    _revoke(keys, "submitter")
+    response = client.post("/v1/decisions", json=body, headers=headers)
+    assert response.status_code == 401 and response.json()["code"] == "auth/revoked-key"
+    assert _count(keys) == recorded
+    again = client.post("/v1/decisions", json=body, headers=headers)  # read from the database this time
+    assert again.status_code == 401 and again.json()["code"] == "auth/revoked-key"
+
+
+def test_a_key_revoked_while_cached_in_another_worker_cannot_submit_there(
+    client: Any, other_worker: TestClient, keys: Keys, published: dict[str, Any]
+) -> None:
+    assert submit(other_worker, keys).status_code == 201
+    _revoke(keys, "submitter")
+    response = submit(other_worker, keys)
+    assert response.status_code == 401 and response.json()["code"] == "auth/revoked-key"
+    assert _count(keys) == 1
