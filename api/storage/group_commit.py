@@ -121,8 +121,8 @@ class GroupCommit:
     def _commit(self, batch: list[_Pending]) -> None:
         """One transaction for the batch; results are released only after the commit."""
         try:
-            with self.database.appending() as session:
-                results = append_batch(session, [pending.entry for pending in batch])
+            with self.database.appending_core() as connection:
+                results = append_batch(connection, [pending.entry for pending in batch])
         except Exception as error:
             if len(batch) == 1:
                 batch[0].future.set_exception(error)

@@ -103,13 +103,15 @@ def find_key(connection: Connection, token: str) -> ApiKey | None:
     return ApiKey(row.id, row.email, row.role, row.created_at, row.revoked_at) if row is not None else None
 
 
+_REVOKED = select(_KEYS.id).where(_KEYS.id.in_(bindparam("ids", expanding=True)), _KEYS.revoked_at.is_not(None))
+
+
 def revoked_key_ids(connection: Connection | Session, key_ids: Iterable[str]) -> set[str]:
     """Which of these keys are revoked now (one query per group commit batch)."""
     wanted = sorted(set(key_ids))
     if not wanted:
         return set()
-    query = select(_KEYS.id).where(_KEYS.id.in_(wanted), _KEYS.revoked_at.is_not(None))
-    return set(connection.execute(query).scalars())
+    return set(connection.execute(_REVOKED, {"ids": wanted}).scalars())
 
 
 def revoke_key(session: Session, key: str) -> ApiKey | None:
