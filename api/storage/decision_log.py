@@ -33,6 +33,8 @@ Executor = Session | Connection
 GENESIS_HASH = "0" * 64
 _INSERT_DECISION = DecisionRow.__table__.insert()
 _INSERT_FINDINGS = DecisionFindingRow.__table__.insert()
+_HEAD = select(DecisionRow.seq, DecisionRow.hash).order_by(DecisionRow.seq.desc()).limit(1)
+"""The newest entry, read once per batch: built once, so SQLAlchemy does not rebuild its cache key."""
 CHECKED_COLUMNS = (
     "id",
     "created_at",
@@ -143,7 +145,7 @@ def append(
 def append_many(session: Executor, entries: Sequence[Entry]) -> list[StoredDecision]:
     """Append records in order with a constant number of statements (group commit relies on it:
     every statement is a round trip that gives up the GIL)."""
-    head = session.execute(select(DecisionRow.seq, DecisionRow.hash).order_by(DecisionRow.seq.desc()).limit(1)).first()
+    head = session.execute(_HEAD).first()
     seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     now = timestamp(utcnow())
     rows: list[dict[str, Any]] = []
