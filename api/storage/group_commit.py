@@ -143,8 +143,7 @@ def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | Sta
     since (see `Entry.evaluated_with` and `Entry.key_id`)."""
     keyed = [(e.recorded_by, e.idempotency_key) for e in entries if e.idempotency_key]
     earlier = decision_log.find_by_idempotency_keys(session, [(who, key) for who, key in keyed if key])
-    in_force = _in_force(session, entries)
-    revoked = repository.revoked_key_ids(session, [entry.key_id for entry in entries if entry.key_id])
+    in_force, revoked = _checks(session, entries)
     fresh: list[Entry] = []
     plan: list[tuple[str, object]] = []  # (how, StoredDecision | index | key id): stored, new, same, stale, revoked
     first_of: dict[tuple[str, str], int] = {}
@@ -179,8 +178,10 @@ def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | Sta
     return results
 
 
-def _in_force(session: Executor, entries: list[Entry]) -> tuple[int | None, int | None]:
-    """The (policy set version, charter upload) in force, read only if an entry needs checking."""
-    if all(entry.evaluated_with is None for entry in entries):
-        return (None, None)
-    return repository.current_versions(session)
+def _checks(session: Executor, entries: list[Entry]) -> tuple[tuple[int | None, int | None], set[str]]:
+    """The (policy set version, charter upload) in force and which of the entries' keys are
+    revoked, in one query when any entry needs either (every submission does)."""
+    key_ids = [entry.key_id for entry in entries if entry.key_id]
+    if not key_ids and all(entry.evaluated_with is None for entry in entries):
+        return (None, None), set()
+    return repository.versions_and_revoked(session, key_ids)
