@@ -85,10 +85,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Request threads mostly evaluate (CPU) and briefly wait on the database; every such
+        # Request threads evaluate (CPU) while the group committer waits on the database; each
         # wait gives up the GIL, and getting it back from a busy thread takes up to the switch
-        # interval (5 ms by default). A shorter interval cut p99 latency by more than half in
-        # bench/service_bench.py; the process is a server, so the setting is ours to make.
+        # interval (5 ms by default), which delays every request in the batch. Shorter is not
+        # free: every forced switch costs, and 0.5 ms took 10-25% more CPU per decision than
+        # 2 ms with 8 submissions in flight (in-process, docs/operating.md). 2 ms keeps the
+        # committer's waits short; the process is a server, so the setting is ours to make.
         previous = sys.getswitchinterval()
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         try:

@@ -4,10 +4,17 @@ A key is sent as `Authorization: Bearer rvg_…`; only its sha256 is stored. The
 the identity used everywhere else: as `submitted_by`, as the override approver, and for
 segregation of duties. Each route declares the one action it performs; the role table below is
 the whole access policy, and tests/api/test_access.py checks every cell of it.
+
+Keys are read from the database on every request, except for submissions, the one route that
+runs at volume: there a worker remembers the keys it has seen (`authenticate_cached`), and the
+group committer confirms under the append lock that the key is still not revoked before the
+decision is recorded; dry runs and Idempotency-Key replays, which record nothing, read the key
+again first (`api.decisions`). A key's e-mail and role never change, only its revocation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +22,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.storage import repository
+from api.storage.db import Database
+from api.storage.repository import ApiKey, token_sha256
 
 
 class Role(StrEnum):
@@ -67,6 +77,9 @@ class Principal:
     key_id: str
     email: str
     role: Role
+    cached: bool = False
+    """Authenticated from the worker's key cache: anything it does must confirm the key is
+    still not revoked (under the append lock, or by reading it again)."""
 
     def can(self, action: Action) -> bool:
         return action in ROLE_ACTIONS[self.role]
@@ -81,8 +94,8 @@ def _unauthorized(code: str, reason: str) -> ApiError:
     return ApiError(401, code, reason, _CHALLENGE)
 
 
-def authenticate(request: Request) -> Principal:
-    """The caller of this request, from its bearer token; 401 with the reason otherwise."""
+def _bearer_token(request: Request) -> str:
+    """The token of the Authorization header; 401 when there is none or it is not Bearer."""
     header = request.headers.get("authorization")
     if not header:
         raise _unauthorized("auth/missing-key", "no API key: send `Authorization: Bearer <key>`")
@@ -90,9 +103,16 @@ def authenticate(request: Request) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("auth/bad-scheme", "the Authorization header must be `Bearer <key>`")
-    database = request.app.state.service.database
+    return token
+
+
+def _find_key(database: Database, token: str) -> ApiKey | None:
     with database.connection() as connection:
-        key = repository.find_key(connection, token)
+        return repository.find_key(connection, token)
+
+
+def _principal(key: ApiKey | None) -> Principal:
+    """The caller a stored key names; 401 when there is no such key or it was revoked."""
     if key is None:
         raise _unauthorized(
             "auth/unknown-key",
@@ -101,15 +121,48 @@ def authenticate(request: Request) -> Principal:
             "./.revgate/revgate.db in the folder `rev serve` started in)",
         )
     if not key.active:
-        raise _unauthorized("auth/revoked-key", f"the API key `{key.id}` was revoked")
+        raise revoked(key.id)
     return Principal(key.id, key.email, Role(key.role))
 
 
-def require(*actions: Action) -> Callable[..., Principal]:
-    """A dependency that authenticates and allows callers whose role has any of `actions`."""
+def revoked(key_id: str) -> ApiError:
+    """The 401 for a key that was revoked (also when found out only at the append)."""
+    return _unauthorized("auth/revoked-key", f"the API key `{key_id}` was revoked")
 
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        # async on purpose: it does no I/O, and a sync dependency would cost a thread hop
+
+def authenticate(request: Request) -> Principal:
+    """The caller of this request, from its bearer token; 401 with the reason otherwise."""
+    token = _bearer_token(request)
+    return _principal(_find_key(request.app.state.service.database, token))
+
+
+async def authenticate_cached(request: Request) -> Principal:
+    """Like `authenticate`, from the worker's cache of keys seen before when it can.
+
+    Async, so that a key already seen costs neither a query nor a thread hop; unknown and
+    revoked keys are never cached, so they are read (and refused) every time.
+    """
+    token = _bearer_token(request)
+    service = request.app.state.service
+    digest = token_sha256(token)
+    known = service.known_keys.get(digest)
+    if known is not None:
+        return known
+    principal = _principal(await run_in_threadpool(_find_key, service.database, token))
+    service.known_keys.put(digest, dataclasses.replace(principal, cached=True))
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(authenticate)]
+AuthenticatedFromCache = Annotated[Principal, Depends(authenticate_cached)]
+
+
+def require(*actions: Action, cached: bool = False) -> Callable[..., Principal]:
+    """A dependency that authenticates (from the key cache if `cached`) and allows callers whose
+    role has any of `actions`. Async on purpose: it does no I/O, and a sync dependency would
+    cost a thread hop."""
+
+    def allow(principal: Principal) -> Principal:
         if any(principal.can(action) for action in actions):
             return principal
         allowed = sorted({role for action in actions for role in roles_allowed(action)})
@@ -119,14 +172,20 @@ def require(*actions: Action) -> Callable[..., Principal]:
             f"role `{principal.role}` may not {actions[0]}; allowed roles: {', '.join(allowed)}",
         )
 
-    return dependency
+    async def dependency(principal: Authenticated) -> Principal:
+        return allow(principal)
+
+    async def dependency_from_cache(principal: AuthenticatedFromCache) -> Principal:
+        return allow(principal)
+
+    return dependency_from_cache if cached else dependency
 
 
 Author = Annotated[Principal, Depends(require(Action.PUBLISH_POLICIES))]
 CharterWriter = Annotated[Principal, Depends(require(Action.WRITE_CHARTER))]
 PolicyReader = Annotated[Principal, Depends(require(Action.READ_POLICIES))]
 CharterReader = Annotated[Principal, Depends(require(Action.READ_CHARTER))]
-Submitter = Annotated[Principal, Depends(require(Action.SUBMIT))]
+Submitter = Annotated[Principal, Depends(require(Action.SUBMIT, cached=True))]
 DecisionReader = Annotated[Principal, Depends(require(Action.READ_DECISIONS, Action.READ_OWN_DECISIONS))]
 Approver = Annotated[Principal, Depends(require(Action.GRANT_OVERRIDES))]
 Auditor = Annotated[Principal, Depends(require(Action.VERIFY_AUDIT))]

@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from api.auth import Principal
+from api.auth import Principal, revoked
 from api.errors import ApiError, RequestProblem, check_storable_text, request_diagnostic
 from api.state import EvaluationContext, ServiceState, charter_version
-from api.storage import decision_log
+from api.storage import decision_log, repository
 from api.storage.decision_log import StoredDecision, canonical_json, timestamp
+from api.storage.group_commit import Appended, RevokedKey, StaleContext, append_batch
 from api.storage.repository import utcnow
 from api.wire import DecisionCreate, OverrideCreate
 from engine import Decision, Override, decision_envelope, override_refusal
@@ -116,22 +118,73 @@ def submit_decision(
     fingerprint = _fingerprint(request.model_dump(mode="json")) if key else ""
     check_storable_text(request.document, "document")
     document = parse_document(request.document, "document")
-    with state.database.connection() as connection:
-        if key:
-            existing = decision_log.find_by_idempotency_key(connection, principal.email, key)
-            if existing is not None:
-                return _replay(existing, fingerprint)
-        context = state.active_context(connection)
     date = request.date or today()
-    decision = context.policy_set.evaluate(document, charter=context.charter, date=date, submitted_by=principal.email)
-    record = build_record(context, document, decision, date, submitted_by=principal.email)
     if request.dry_run:
+        with state.database.connection() as connection:
+            _confirm_key(state, connection, principal)
+            context = state.current_context(connection)
+        record = _evaluate(context, document, date, principal.email)
         preview = {**record, "id": None, "sequence": None, "created_at": None, "recorded_by": principal.email}
         return Outcome(200, canonical_json({**preview, "dry_run": True, "chain": None}).encode())
+    if key:
+        with state.database.connection() as connection:
+            _confirm_key(state, connection, principal)
+            existing = decision_log.find_by_idempotency_key(connection, principal.email, key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
 
-    entry = decision_log.Entry(record, principal.email, key, fingerprint or None)
-    stored, replayed = state.appends.append(entry)
+    context = state.active_context()
+    record = _evaluate(context, document, date, principal.email)
+    entry = decision_log.Entry(
+        record, principal.email, key, fingerprint or None, evaluated_with=context.versions, key_id=principal.key_id
+    )
+    try:
+        stored, replayed = state.appends.append(entry)
+    except StaleContext:
+        stored, replayed = _record_under_lock(state, document, date, principal, key, fingerprint)
+    except RevokedKey:
+        state.forget_key(principal.key_id)
+        raise revoked(principal.key_id) from None
     return _replay(stored, fingerprint) if replayed else Outcome(201, stored.response_json())
+
+
+def _confirm_key(state: ServiceState, connection: Connection, principal: Principal) -> None:
+    """401 if a key taken from the worker's cache was revoked since (for what records nothing)."""
+    if principal.cached and repository.revoked_key_ids(connection, [principal.key_id]):
+        state.forget_key(principal.key_id)
+        raise revoked(principal.key_id)
+
+
+def _evaluate(context: EvaluationContext, document: LoadedDocument, date: dt.date, submitter: str) -> dict[str, Any]:
+    """The record of one fresh decision on `document` in `context`."""
+    decision = context.policy_set.evaluate(document, charter=context.charter, date=date, submitted_by=submitter)
+    return build_record(context, document, decision, date, submitted_by=submitter)
+
+
+def _record_under_lock(
+    state: ServiceState,
+    document: LoadedDocument,
+    date: dt.date,
+    principal: Principal,
+    key: str | None,
+    fingerprint: str,
+) -> Appended:
+    """Evaluate and append holding the append lock, with the versions in force read under it.
+
+    The path of a decision the group committer sent back because an activation or a charter
+    update landed after this worker cached its context: rare, and serialized, but it always
+    ends, since nothing can change what is in force while the lock is held.
+    """
+    with state.database.appending() as session:
+        context = state.current_context(session)
+        record = _evaluate(context, document, date, principal.email)
+        entry = decision_log.Entry(record, principal.email, key, fingerprint or None, key_id=principal.key_id)
+        outcome = append_batch(session, [entry])[0]
+    if isinstance(outcome, RevokedKey):
+        state.forget_key(principal.key_id)
+        raise revoked(principal.key_id)
+    assert not isinstance(outcome, StaleContext), "versions read under the append lock cannot be stale"
+    return outcome
 
 
 def grant_override(

@@ -55,6 +55,7 @@ def publish_policy_set(state: ServiceState, principal: Principal, request: Polic
             repository.activate_policy_set(session, record.version, principal.email)
             active = record.version
     state.remember_policy_set(record.version, compiled)
+    state.forget_active()
     return summary(record, active)
 
 
@@ -66,6 +67,7 @@ def activate_policy_set(state: ServiceState, principal: Principal, version: int)
             raise ApiError(404, "policy-set/not-found", f"there is no policy set version {version}")
         if repository.active_policy_set_version(session) != version:
             repository.activate_policy_set(session, version, principal.email)
+    state.forget_active()
     return summary(record, version)
 
 
@@ -87,7 +89,7 @@ def put_charter(state: ServiceState, principal: Principal, data: Any) -> Charter
         current = repository.current_charter(session)
         if current is not None and current.sha256 == document.sha256:
             return current
-        return repository.insert_charter(
+        stored = repository.insert_charter(
             session,
             charter_id=charter_id,
             version=version,
@@ -95,6 +97,8 @@ def put_charter(state: ServiceState, principal: Principal, data: Any) -> Charter
             document=document.canonical,
             created_by=principal.email,
         )
+    state.forget_active()
+    return stored
 
 
 def charter_view(record: CharterRecord) -> CharterView:

@@ -33,7 +33,7 @@ class Settings:
     pool_size: int = 10
     examples_dir: Path = REPO_ROOT / "examples"
     migrate_on_startup: bool = True
-    switch_interval_ms: float = 0.5
+    switch_interval_ms: float = 2.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -2,8 +2,15 @@
 
 Policy set versions and charter uploads never change once stored, so their compiled / loaded
 forms are cached by version and upload number (STYLE habit 8: prepare once, evaluate many).
-Only *which* set and charter are current is read per request, in one indexed query, so an
-activation made through another worker takes effect on the very next request.
+
+*Which* set and charter are in force is cached too, between publishes, so a submission makes
+no query before it is evaluated. The cache is checked where it matters, at the append: the
+group committer reads the versions in force under the append lock (which activations and
+charter updates also take) and sends back any decision evaluated with others, which is then
+evaluated again under that lock (`api.decisions`). So every recorded decision names the set and
+charter in force when it was recorded, and an activation made through any worker applies to
+every decision recorded after it returned. Dry runs record nothing, so they read the versions
+in force instead.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from api.auth import Principal
 from api.errors import ApiError
 from api.settings import Settings
 from api.storage import repository
@@ -46,6 +54,20 @@ class BoundedCache(Generic[K, V]):
         self.put(key, value)
         return value
 
+    def get(self, key: K) -> V | None:
+        """The value cached under `key`, or None."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def discard_if(self, unwanted: Callable[[V], bool]) -> None:
+        """Drop every value `unwanted` says so of."""
+        with self._lock:
+            for key in [key for key, value in self._items.items() if unwanted(value)]:
+                del self._items[key]
+
     def put(self, key: K, value: V) -> None:
         with self._lock:
             self._items[key] = value
@@ -61,6 +83,12 @@ class EvaluationContext:
     policy_set_version: int
     policy_set: PolicySet
     charter: LoadedDocument | None
+    charter_seq: int | None = None
+
+    @property
+    def versions(self) -> tuple[int, int | None]:
+        """What the group committer compares with the versions in force."""
+        return (self.policy_set_version, self.charter_seq)
 
 
 def charter_version(charter: LoadedDocument | None) -> str | None:
@@ -80,10 +108,17 @@ class ServiceState:
         self.appends = GroupCommit(database)
         self._policy_sets: BoundedCache[int, PolicySet] = BoundedCache(32)
         self._charters: BoundedCache[int, LoadedDocument] = BoundedCache(16)
+        self._active: EvaluationContext | None = None
+        self.known_keys: BoundedCache[str, Principal] = BoundedCache(4096)
+        """API keys seen by submissions, by token sha256 (see `api.auth.authenticate_cached`)."""
 
     def remember_policy_set(self, version: int, policy_set: PolicySet) -> None:
         """Cache a set just compiled for publishing, so its first decision does not compile it again."""
         self._policy_sets.put(version, policy_set)
+
+    def forget_key(self, key_id: str) -> None:
+        """A cached key turned out to be revoked: read it from the database again next time."""
+        self.known_keys.discard_if(lambda principal: principal.key_id == key_id)
 
     def close(self) -> None:
         """Flush queued appends and release the database (at shutdown)."""
@@ -113,8 +148,24 @@ class ServiceState:
 
         return self._charters.get_or_build(seq, build)
 
-    def active_context(self, connection: Connection) -> EvaluationContext:
-        """The active policy set and the charter in force; 409 when nothing is active yet."""
+    def active_context(self) -> EvaluationContext:
+        """The context this worker last saw in force, without a query (read once when empty).
+
+        It may be outdated by an activation in another worker: decisions made with it are
+        checked by the group committer, and `StaleContext` sends them to `current_context`.
+        """
+        context = self._active
+        if context is None:
+            with self.database.connection() as connection:
+                context = self.current_context(connection)
+        return context
+
+    def current_context(self, connection: Connection | Session) -> EvaluationContext:
+        """The active policy set and the charter in force now; 409 when nothing is active yet.
+
+        Also what later submissions start from. Two threads refreshing at once may leave the
+        older of two contexts cached; that costs a re-evaluation at the append, never a wrong record.
+        """
         version, seq = repository.current_versions(connection)
         if version is None:
             raise ApiError(
@@ -122,8 +173,18 @@ class ServiceState:
                 "policy-set/none-active",
                 'no policy set is active yet: publish one with POST /v1/policy-sets and `"activate": true`',
             )
+        cached = self._active
+        if cached is not None and cached.versions == (version, seq):
+            return cached
         charter = self.charter(seq) if seq is not None else None
-        return EvaluationContext(version, self.policy_set(version), charter)
+        context = EvaluationContext(version, self.policy_set(version), charter, seq)
+        self._active = context
+        return context
+
+    def forget_active(self) -> None:
+        """After this worker changed what is in force: read it again before the next decision
+        (only saves that decision a re-evaluation; the append check keeps records right)."""
+        self._active = None
 
     def recorded_context(self, session: Session, version: int, charter_ref: dict[str, str] | None) -> EvaluationContext:
         """The context an earlier decision was made in, to re-derive it under the same rules."""
@@ -132,4 +193,5 @@ class ServiceState:
             record = repository.find_charter(session, str(charter_ref["id"]), str(charter_ref["version"]))
             assert record is not None, "a recorded charter vanished"
             charter = self.charter(record.seq)
+            return EvaluationContext(version, self.policy_set(version), charter, record.seq)
         return EvaluationContext(version, self.policy_set(version), charter)

@@ -15,6 +15,10 @@ bench/charter.yaml, frozen copies of the examples), creates a submitter key, and
    measured from the request's *scheduled* time, so a stalled server cannot hide its queueing
    (no coordinated omission).
 
+It also reports the CPU time the service (all its processes) and this client spent per decision
+in the throughput run: on a machine shared with other work, that is the figure that does not
+depend on the neighbours, and it bounds what idle cores could do.
+
 Documents are a seeded mix of generated comp plans and budgets (bench/generate.py), some
 compliant, some not, so evaluation does real work. The client is a minimal HTTP/1.1 client on
 asyncio streams with pre-encoded requests, to leave the CPU to the server. PostgreSQL needs
@@ -231,6 +235,31 @@ async def open_loop(
     return latencies, statuses
 
 
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by a process and all its descendants (Linux /proc; None elsewhere).
+
+    On a shared machine, throughput says little on its own; CPU per decision says what the
+    service costs whatever else is running, and what two idle cores would allow."""
+    try:
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, (ppid, _ticks) in stats.items() if ppid == parent and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(stats[member][1] for member in tree if member in stats) / os.sysconf("SC_CLK_TCK")
+
+
 def count_decisions(url: str) -> int:
     database = Database(Settings(database_url=url))
     try:
@@ -264,7 +293,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         asyncio.run(closed_loop(service.port, warm, 4))
         before = count_decisions(url)
         batch = [encoded[i % len(encoded)] for i in range(args.requests)]
+        server_before, client_before = process_tree_cpu(service.process.pid), time.process_time()
         seconds, statuses = asyncio.run(closed_loop(service.port, batch, args.concurrency))
+        server_after, client_after = process_tree_cpu(service.process.pid), time.process_time()
         persisted = count_decisions(url) - before
         failures = sum(1 for s in statuses if s != 201)
         paced = [encoded[i % len(encoded)] for i in range(int(args.rate * args.seconds))]
@@ -280,6 +311,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         "failures": failures,
         "chain_ok": float(chain.ok),
         "chain_length": chain.checked,
+        "server_cpu_ms": (server_after - server_before) / len(batch) * 1000
+        if server_before is not None and server_after is not None
+        else float("nan"),
+        "client_cpu_ms": (client_after - client_before) / len(batch) * 1000,
     }
 
 
@@ -295,6 +330,13 @@ def report(backend: str, figures: dict[str, float], args: argparse.Namespace) ->
         f"  latency at {args.rate:.0f} req/s for {args.seconds:.0f} s: p50 {figures['p50_ms']:.1f} ms, "
         f"p99 {figures['p99_ms']:.1f} ms, max {figures['max_ms']:.1f} ms "
         f"(target p99 < {TARGET_P99_MS:.0f} ms: ratio {latency_ratio:.2f})"
+    )
+    cores = os.cpu_count() or 1
+    per_decision = figures["server_cpu_ms"] + figures["client_cpu_ms"]
+    print(
+        f"  CPU per decision in the throughput run: service {figures['server_cpu_ms']:.2f} ms, "
+        f"this client {figures['client_cpu_ms']:.2f} ms (so {cores} idle core(s) allow about "
+        f"{cores * 1000 / per_decision:.0f} decisions/s)"
     )
     state = "intact" if figures["chain_ok"] else "BROKEN"
     print(f"  hash chain: {state} over {figures['chain_length']:.0f} decisions")

@@ -38,6 +38,9 @@ MIGRATION_LOCK_ID = 0x5265_7647_6174_6502
 """PostgreSQL advisory lock held while migrating, so that workers starting together queue."""
 
 
+_ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 class DatabaseError(RuntimeError):
     """The configured database cannot be used (bad URL, unsupported backend)."""
 
@@ -68,6 +71,7 @@ class Database:
         else:
             raise DatabaseError(f"unsupported database `{backend}`: use sqlite:/// or postgresql+psycopg://")
         self.dialect = backend
+        self._write_engine = write_engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_engine, expire_on_commit=False)
         self._sqlite_writer = threading.Lock()
@@ -121,6 +125,16 @@ class Database:
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _signed(CHAIN_LOCK_ID)})
             yield session
+
+    @contextlib.contextmanager
+    def appending_core(self) -> Iterator[Connection]:
+        """`appending()` on a plain Core connection: for the group committer, which runs a few
+        constant statements per batch and pays for an ORM session's bookkeeping on each."""
+        lock = self._sqlite_write_lock() if self.is_sqlite else contextlib.nullcontext()
+        with lock, self._write_engine.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(_ADVISORY_XACT_LOCK, {"key": _signed(CHAIN_LOCK_ID)})
+            yield connection
 
     @contextlib.contextmanager
     def migration_lock(self) -> Iterator[None]:

@@ -33,6 +33,8 @@ Executor = Session | Connection
 GENESIS_HASH = "0" * 64
 _INSERT_DECISION = DecisionRow.__table__.insert()
 _INSERT_FINDINGS = DecisionFindingRow.__table__.insert()
+_HEAD = select(DecisionRow.seq, DecisionRow.hash).order_by(DecisionRow.seq.desc()).limit(1)
+"""The newest entry, read once per batch: built once, so SQLAlchemy does not rebuild its cache key."""
 CHECKED_COLUMNS = (
     "id",
     "created_at",
@@ -118,6 +120,14 @@ class Entry:
     recorded_by: str
     idempotency_key: str | None = None
     request_sha256: str | None = None
+    evaluated_with: tuple[int, int | None] | None = None
+    """(policy set version, charter upload) the record was evaluated with, when they came from a
+    worker's cache: the group committer appends the entry only if they are still the ones in
+    force under the append lock. None when the caller read them under that lock itself."""
+    key_id: str | None = None
+    """The API key the request was authenticated with from a worker's cache: the entry is
+    appended only if that key is still not revoked under the append lock. None when the key
+    was read from the database for this request."""
 
 
 def append(
@@ -135,7 +145,7 @@ def append(
 def append_many(session: Executor, entries: Sequence[Entry]) -> list[StoredDecision]:
     """Append records in order with a constant number of statements (group commit relies on it:
     every statement is a round trip that gives up the GIL)."""
-    head = session.execute(select(DecisionRow.seq, DecisionRow.hash).order_by(DecisionRow.seq.desc()).limit(1)).first()
+    head = session.execute(_HEAD).first()
     seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     now = timestamp(utcnow())
     rows: list[dict[str, Any]] = []

@@ -12,6 +12,14 @@ round trips: every database call gives up the GIL, and getting it back from thre
 evaluating documents can take a whole switch interval (5 ms), so a committer that made one
 call per decision would spend most of its time waiting for the GIL.
 
+Workers evaluate with the policy set and charter they cached (api.state), so the committer is
+where the cache is kept honest: under the append lock, the lock activations and charter updates
+also take, it reads which versions are in force (one query per batch) and refuses entries
+evaluated with others (`StaleContext`); their requests evaluate again under the lock. A
+decision is therefore never recorded after an activation with the set it replaced. Likewise
+for API keys authenticated from a worker's cache: one query per batch finds those revoked
+since, and their entries are refused (`RevokedKey`, a 401).
+
 If a batch fails, its entries are retried one by one so that one bad entry fails only its own
 request. With several uvicorn workers, each has its own committer; the append lock (flock on
 SQLite, an advisory lock on PostgreSQL) orders their batches, and the idempotency check runs
@@ -24,12 +32,28 @@ import queue
 import threading
 from concurrent.futures import Future
 
-from api.storage import decision_log
+from api.storage import decision_log, repository
 from api.storage.db import Database
 from api.storage.decision_log import Entry, Executor, StoredDecision
 
 Appended = tuple[StoredDecision, bool]
 """The stored entry, and whether it was stored earlier (an Idempotency-Key replay)."""
+
+
+class RevokedKey(Exception):
+    """The entry's API key was revoked after the request was authenticated; nothing was stored."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"the API key `{key_id}` was revoked")
+        self.key_id = key_id
+
+
+class StaleContext(Exception):
+    """An entry was evaluated with a policy set or charter no longer in force; nothing was stored."""
+
+    def __init__(self, current: tuple[int | None, int | None]) -> None:
+        super().__init__(f"evaluated with an outdated policy set or charter; in force now: {current}")
+        self.current = current
 
 
 class _Pending:
@@ -97,8 +121,8 @@ class GroupCommit:
     def _commit(self, batch: list[_Pending]) -> None:
         """One transaction for the batch; results are released only after the commit."""
         try:
-            with self.database.appending() as session:
-                results = append_batch(session, [pending.entry for pending in batch])
+            with self.database.appending_core() as connection:
+                results = append_batch(connection, [pending.entry for pending in batch])
         except Exception as error:
             if len(batch) == 1:
                 batch[0].future.set_exception(error)
@@ -107,20 +131,30 @@ class GroupCommit:
                 self._commit([pending])
             return
         for pending, result in zip(batch, results, strict=True):
-            pending.future.set_result(result)
+            if isinstance(result, Exception):
+                pending.future.set_exception(result)
+            else:
+                pending.future.set_result(result)
 
 
-def append_batch(session: Executor, entries: list[Entry]) -> list[Appended]:
-    """Append entries in order, answering repeated Idempotency-Keys with the first entry's record."""
+def append_batch(session: Executor, entries: list[Entry]) -> list[Appended | StaleContext | RevokedKey]:
+    """Append entries in order, answering repeated Idempotency-Keys with the first entry's record
+    and refusing entries evaluated with a context no longer in force or sent with a key revoked
+    since (see `Entry.evaluated_with` and `Entry.key_id`)."""
     keyed = [(e.recorded_by, e.idempotency_key) for e in entries if e.idempotency_key]
     earlier = decision_log.find_by_idempotency_keys(session, [(who, key) for who, key in keyed if key])
+    in_force, revoked = _checks(session, entries)
     fresh: list[Entry] = []
-    plan: list[tuple[str, object]] = []  # ("stored", StoredDecision) | ("new", index) | ("same", pair)
+    plan: list[tuple[str, object]] = []  # (how, StoredDecision | index | key id): stored, new, same, stale, revoked
     first_of: dict[tuple[str, str], int] = {}
     for entry in entries:
         pair = (entry.recorded_by, entry.idempotency_key or "")
-        if entry.idempotency_key and pair in earlier:
+        if entry.key_id in revoked:
+            plan.append(("revoked", entry.key_id))
+        elif entry.idempotency_key and pair in earlier:
             plan.append(("stored", earlier[pair]))
+        elif entry.evaluated_with is not None and entry.evaluated_with != in_force:
+            plan.append(("stale", None))
         elif entry.idempotency_key and pair in first_of:
             plan.append(("same", first_of[pair]))
         else:
@@ -129,12 +163,25 @@ def append_batch(session: Executor, entries: list[Entry]) -> list[Appended]:
             plan.append(("new", len(fresh)))
             fresh.append(entry)
     stored = decision_log.append_many(session, fresh) if fresh else []
-    results: list[Appended] = []
+    results: list[Appended | StaleContext | RevokedKey] = []
     for how, what in plan:
         if how == "stored":
             assert isinstance(what, StoredDecision)
             results.append((what, True))
+        elif how == "stale":
+            results.append(StaleContext(in_force))
+        elif how == "revoked":
+            results.append(RevokedKey(str(what)))
         else:
             assert isinstance(what, int)
             results.append((stored[what], how == "same"))
     return results
+
+
+def _checks(session: Executor, entries: list[Entry]) -> tuple[tuple[int | None, int | None], set[str]]:
+    """The (policy set version, charter upload) in force and which of the entries' keys are
+    revoked, in one query when any entry needs either (every submission does)."""
+    key_ids = [entry.key_id for entry in entries if entry.key_id]
+    if not key_ids and all(entry.evaluated_with is None for entry in entries):
+        return (None, None), set()
+    return repository.versions_and_revoked(session, key_ids)

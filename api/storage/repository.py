@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.storage.rows import ApiKeyRow, CharterRow, PolicySetActivationRow, PolicySetRow
@@ -102,6 +103,17 @@ def find_key(connection: Connection, token: str) -> ApiKey | None:
     return ApiKey(row.id, row.email, row.role, row.created_at, row.revoked_at) if row is not None else None
 
 
+_REVOKED = select(_KEYS.id).where(_KEYS.id.in_(bindparam("ids", expanding=True)), _KEYS.revoked_at.is_not(None))
+
+
+def revoked_key_ids(connection: Connection | Session, key_ids: Iterable[str]) -> set[str]:
+    """Which of these keys are revoked now (one query per group commit batch)."""
+    wanted = sorted(set(key_ids))
+    if not wanted:
+        return set()
+    return set(connection.execute(_REVOKED, {"ids": wanted}).scalars())
+
+
 def revoke_key(session: Session, key: str) -> ApiKey | None:
     """Revoke a key by its id or its token; revoking twice keeps the first time. None if unknown."""
     row = session.scalars(
@@ -163,14 +175,33 @@ def activate_policy_set(session: Session, version: int, activated_by: str) -> No
 
 _ACTIVATIONS = PolicySetActivationRow.__table__.c
 _CHARTERS = CharterRow.__table__.c
-_CURRENT = select(
-    select(_ACTIVATIONS.version).order_by(_ACTIVATIONS.seq.desc()).limit(1).scalar_subquery(),
-    select(_CHARTERS.seq).order_by(_CHARTERS.seq.desc()).limit(1).scalar_subquery(),
+_ACTIVE_VERSION = select(_ACTIVATIONS.version).order_by(_ACTIVATIONS.seq.desc()).limit(1).scalar_subquery()
+_CHARTER_SEQ = select(_CHARTERS.seq).order_by(_CHARTERS.seq.desc()).limit(1).scalar_subquery()
+_CURRENT = select(_ACTIVE_VERSION, _CHARTER_SEQ)
+
+
+_REVOKED_COUNT = (
+    select(func.count())
+    .where(_KEYS.id.in_(bindparam("ids", expanding=True)), _KEYS.revoked_at.is_not(None))
+    .scalar_subquery()
 )
+_IN_FORCE_AND_REVOKED = select(_ACTIVE_VERSION, _CHARTER_SEQ, _REVOKED_COUNT)
 
 
-def current_versions(connection: Connection) -> tuple[int | None, int | None]:
-    """(active policy set version, charter upload in force) in one round trip, for every decision."""
+def versions_and_revoked(
+    connection: Connection | Session, key_ids: Iterable[str]
+) -> tuple[tuple[int | None, int | None], set[str]]:
+    """`current_versions` and `revoked_key_ids` in one round trip, as the group committer needs
+    them once per batch; the second query runs only when a key was in fact revoked (rare)."""
+    wanted = sorted(set(key_ids))
+    row = connection.execute(_IN_FORCE_AND_REVOKED, {"ids": wanted}).one()
+    revoked = revoked_key_ids(connection, wanted) if row[2] else set()
+    return (row[0], row[1]), revoked
+
+
+def current_versions(connection: Connection | Session) -> tuple[int | None, int | None]:
+    """(active policy set version, charter upload in force) in one round trip: what a worker
+    caches, and what dry runs and re-evaluations under the append lock read."""
     row = connection.execute(_CURRENT).one()
     return row[0], row[1]
 

@@ -24,12 +24,12 @@ def test_every_variable_is_read() -> None:
             "REVGATE_POOL_SIZE": "3",
             "REVGATE_EXAMPLES_DIR": "/srv/pack",
             "REVGATE_MIGRATE_ON_STARTUP": "0",
-            "REVGATE_SWITCH_INTERVAL_MS": "2",
+            "REVGATE_SWITCH_INTERVAL_MS": "0.5",
         }
     )
     assert not settings.is_sqlite and settings.max_body_bytes == 1000 and settings.pool_size == 3
     assert settings.sqlite_synchronous == "NORMAL" and settings.examples_dir == Path("/srv/pack")
-    assert settings.migrate_on_startup is False and settings.switch_interval_ms == 2.0
+    assert settings.migrate_on_startup is False and settings.switch_interval_ms == 0.5
 
 
 @pytest.mark.parametrize(
