@@ -15,7 +15,6 @@ again first (`api.decisions`). A key's e-mail and role never change, only its re
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,19 +24,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
+from api.roles import Role
 from api.storage import repository
 from api.storage.db import Database
 from api.storage.repository import ApiKey, token_sha256
-
-
-class Role(StrEnum):
-    """The five roles a key can hold."""
-
-    ADMIN = "admin"
-    AUTHOR = "author"
-    SUBMITTER = "submitter"
-    APPROVER = "approver"
-    AUDITOR = "auditor"
 
 
 class Action(StrEnum):
@@ -66,7 +56,6 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 subject to rules should be able to read them. Decisions hold pay and budget data, so submitters
 see only their own."""
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="revgate"'}
 
 

@@ -7,14 +7,14 @@ recovered.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.auth import EMAIL, Role
-from api.settings import Settings
-from api.storage import migrate, repository
-from api.storage.db import Database
+from api.roles import EMAIL, Role
+
+if TYPE_CHECKING:
+    from api.storage.db import Database
 
 keys_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -26,6 +26,9 @@ def open_database() -> Database:
     commonest reason a new key gets 401 from the service.
     """
     from api.serve import describe_database
+    from api.settings import Settings
+    from api.storage import migrate
+    from api.storage.db import Database
 
     database = Database(Settings.from_env())
     migrate.upgrade(database)
@@ -42,6 +45,8 @@ def create(
     if not EMAIL.match(email):
         typer.echo(f"error: `{email}` is not an e-mail address", err=True)
         raise typer.Exit(2)
+    from api.storage import repository
+
     database = open_database()
     try:
         with database.writing() as session:
@@ -55,6 +60,8 @@ def create(
 @keys_app.command("revoke")
 def revoke(key: Annotated[str, typer.Argument(help="the key id (key_…) or the key itself")]) -> None:
     """Revoke a key at once; requests with it get 401 from then on."""
+    from api.storage import repository
+
     database = open_database()
     try:
         with database.writing() as session:
@@ -70,6 +77,8 @@ def revoke(key: Annotated[str, typer.Argument(help="the key id (key_…) or the 
 @keys_app.command("list")
 def list_keys() -> None:
     """Every key: id, e-mail, role, created, revoked (tokens are never shown again)."""
+    from api.storage import repository
+
     database = open_database()
     try:
         with database.reading() as session:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from sqlalchemy.engine import make_url
 
 from api.settings import Settings
-from api.storage import migrate, repository
-from api.storage.db import Database
-from engine import compile_policy_set
-from policy.documents import load_document
+
+if TYPE_CHECKING:
+    from api.storage.db import Database
+
+# The service's own dependencies (uvicorn, SQLAlchemy, the engine) are imported where they are
+# used: `rev` registers this command at start-up, and `rev check` should not pay for them.
 
 SEEDED_BY = "rev serve (example pack)"
 
@@ -37,6 +37,10 @@ def example_policy_files(root: Path) -> dict[str, str]:
 
 def seed_examples(database: Database, examples: Path) -> bool:
     """Load and activate the example policy pack and charter if no policy set exists yet."""
+    from api.storage import repository
+    from engine import compile_policy_set
+    from policy.documents import load_document
+
     if not (examples / "policies").is_dir():
         return False
     with database.appending() as session:
@@ -67,6 +71,9 @@ def seed_examples(database: Database, examples: Path) -> bool:
 
 def prepare_database(settings: Settings, *, seed: bool = True) -> list[str]:
     """Migrate and (on a new database) seed; the lines to print about what was done."""
+    from api.storage import migrate, repository
+    from api.storage.db import Database
+
     database = Database(settings)
     try:
         migrate.upgrade(database)
@@ -85,6 +92,8 @@ def prepare_database(settings: Settings, *, seed: bool = True) -> list[str]:
 
 def describe_database(database: Database) -> str:
     """Where the service keeps its data, for people: the SQLite file or the PostgreSQL URL (no password)."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(database.url)
     if database.is_sqlite:
         return f"SQLite {Path(url.database or '').resolve()}"
@@ -98,8 +107,11 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            typer.echo(f"error: cannot listen on {host}:{port} ({error.strerror}); another program uses it — "
-                       f"choose another port, e.g. `rev serve --port {port + 1}`", err=True)
+            typer.echo(
+                f"error: cannot listen on {host}:{port} ({error.strerror}); another program uses it — "
+                f"choose another port, e.g. `rev serve --port {port + 1}`",
+                err=True,
+            )
             raise typer.Exit(2) from None
 
 
@@ -111,6 +123,8 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:
     """Run the governance service (REVGATE_DATABASE_URL, or the embedded SQLite file)."""
+    import uvicorn
+
     settings = Settings.from_env()
     _check_port_free(host, port)
     for line in prepare_database(settings, seed=examples):
