@@ -302,7 +302,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         latencies, paced_statuses = asyncio.run(open_loop(service.port, paced, args.rate))
         failures += sum(1 for s in paced_statuses if s != 201)
         chain = verify_chain(url)
+        floor = asyncio.run(health_floor(service.port, min(args.requests, 3000), args.concurrency))
     return {
+        "healthz_per_s": floor,
         "decisions_per_s": persisted / seconds,
         "persisted": persisted,
         "p50_ms": percentile(latencies, 0.50) * 1000,
@@ -316,6 +318,29 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, float]:
         else float("nan"),
         "client_cpu_ms": (client_after - client_before) / len(batch) * 1000,
     }
+
+
+async def health_floor(port: int, count: int, concurrency: int) -> float:
+    """`GET /healthz` per second over the same connections: what the HTTP stack alone allows.
+
+    The route does nothing, so this is the ceiling any route of this service can reach on this
+    machine with this client — the floor under every decision's cost.
+    """
+    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    remaining = [count]
+
+    async def worker() -> None:
+        connection = await Connection.open(port)
+        try:
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                await connection.exchange(request)
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
 
 
 def report(backend: str, figures: dict[str, float], args: argparse.Namespace) -> None:
@@ -337,6 +362,10 @@ def report(backend: str, figures: dict[str, float], args: argparse.Namespace) ->
         f"  CPU per decision in the throughput run: service {figures['server_cpu_ms']:.2f} ms, "
         f"this client {figures['client_cpu_ms']:.2f} ms (so {cores} idle core(s) allow about "
         f"{cores * 1000 / per_decision:.0f} decisions/s)"
+    )
+    print(
+        f"  the HTTP stack alone (GET /healthz, same client): {figures['healthz_per_s']:.0f} requests/s — "
+        f"no route can do more here"
     )
     state = "intact" if figures["chain_ok"] else "BROKEN"
     print(f"  hash chain: {state} over {figures['chain_length']:.0f} decisions")
