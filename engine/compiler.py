@@ -51,6 +51,11 @@ class Site:
     """Where the site is in the policy files: `{"file", "line", "column"}` (shared; never mutated)."""
 
 
+def location(file: str, span: Any) -> dict[str, Any]:
+    """A finding's `source`: where in the policy files it comes from."""
+    return {"file": file, "line": span.line, "column": span.column}
+
+
 @dataclass
 class CompiledPolicy:
     """One policy ready to run: its function, its sites, and what it needs to explain findings."""
@@ -59,6 +64,11 @@ class CompiledPolicy:
     sites: list[Site]
     finders: list[Callable[..., Finding] | None] = field(default_factory=list)
     """Per site, its finder (`(ctx, path, *scope) → Finding`), or None for sites that only raise."""
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """Where the policy itself is: the `source` of a finding about the policy as a whole."""
+        return location(self.checked.file, self.checked.node.span)
 
 
 @dataclass
@@ -425,7 +435,7 @@ class PolicyCompiler:
 
     def _site(self, kind: str, node: Any, names: list[str]) -> int:
         span = node.span if hasattr(node, "span") else node[0].span
-        source = {"file": self.policy.file, "line": span.line, "column": span.column}
+        source = location(self.policy.file, span)
         finder = None
         if kind == "require":
             policy = self.policy

@@ -203,9 +203,7 @@ def _error_finding(
         return _explained_error(explainer, policy, site_index, path, error, scope)
     except Exception as problem:
         checked = policy.checked
-        span = checked.node.span
-        source = {"file": checked.file, "line": span.line, "column": span.column}
-        return unexplained(checked.id, checked.title, checked.enforcement, path, source, problem)
+        return unexplained(checked.id, checked.title, checked.enforcement, path, policy.source, problem)
 
 
 def _explained_error(
@@ -227,8 +225,7 @@ def _explained_error(
         env = {}
         code = getattr(error, "code", "eval/internal")
         message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
-        span = checked.node.span
-        source = {"file": checked.file, "line": span.line, "column": span.column}
+        source = policy.source
     soft = checked.enforcement == "soft"
     return Finding(
         policy=checked.id,
