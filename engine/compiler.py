@@ -703,16 +703,6 @@ def _write_param(exprs: ExprCompiler, name: str, decl: ast.Param, w: _Writer) ->
     w.line(1, f"return cache[{key}]")
 
 
-def _flush(group: list[tuple[PolicyCompiler, int]], compiled: list[tuple[CheckedPolicy, list[Site]]]) -> None:
-    """Write a run of policies that go through the same list: one loop for two or more."""
-    if len(group) == 1:
-        writer, position = group[0]
-        writer.write(1, position)
-    else:
-        _write_shared_loop(group, 1)
-    compiled.extend((writer.policy, writer.sites) for writer, _ in group)
-
-
 def compile_checked(checked: CheckedSet) -> CompiledSet:
     """Compile every policy, def, table and param of a checked set into one Python module."""
     names = _Names()
@@ -725,26 +715,20 @@ def compile_checked(checked: CheckedSet) -> CompiledSet:
         kinds.setdefault(policy.document_kind, []).append(policy)
     for kind, members in kinds.items():
         body.line(0, f"def _kind_{kind}(ctx, doc, outcomes, pending):")
-        group: list[tuple[PolicyCompiler, int]] = []
-        group_loop: str | None = None
-        for policy in [*members, None]:
-            writer = None
-            loop = None
-            if policy is not None:
-                prefix = f"_p{len(compiled) + len(group)}_{policy.id.replace('.', '__')}"
-                writer = PolicyCompiler(exprs, policy, body, explain, prefix)
-                loop = _shared_loop(writer)
-            if group and (loop is None or loop != group_loop):
-                _flush(group, compiled)
-                group = []
-            if writer is None or policy is None:
-                break
-            if loop is not None:
-                group.append((writer, len(compiled) + len(group)))
-                group_loop = loop
+        writers: list[tuple[PolicyCompiler, int, str | None]] = []
+        for policy in members:
+            position = len(compiled) + len(writers)
+            writer = PolicyCompiler(exprs, policy, body, explain, f"_p{position}_{policy.id.replace('.', '__')}")
+            writers.append((writer, position, _shared_loop(writer)))
+        # Consecutive policies over the same list share a loop; any other policy runs alone.
+        for _, run in itertools.groupby(writers, key=lambda w: w[2] or object()):
+            members_run = [(writer, position) for writer, position, _ in run]
+            if len(members_run) > 1:
+                _write_shared_loop(members_run, 1)
             else:
-                writer.write(1, len(compiled))
-                compiled.append((policy, writer.sites))
+                writer, position = members_run[0]
+                writer.write(1, position)
+        compiled.extend((writer.policy, writer.sites) for writer, _, _ in writers)
     for symbol in checked.symbols.values():
         prefix = {"def": "d", "table": "t", "param": "p"}[symbol.kind]
         function = names.function(prefix, symbol.id)
