@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import install_error_handlers, refusal
-from api.routes import ROUTERS
+from api.routes import ROUTERS, TAGS
 from api.settings import Settings
 from api.state import ServiceState
 from api.storage import migrate
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
+        openapi_tags=TAGS,
     )
     app.state.service = state
     install_error_handlers(app)
