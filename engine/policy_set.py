@@ -199,47 +199,35 @@ def _error_finding(
 
     Nothing raised while explaining escapes `evaluate`: the clause still blocks, fail closed.
     """
-    try:
-        return _explained_error(explainer, policy, site_index, path, error, scope)
-    except Exception as problem:
-        checked = policy.checked
-        return unexplained(checked.id, checked.title, checked.enforcement, path, policy.source, problem)
-
-
-def _explained_error(
-    explainer: Explainer,
-    policy: CompiledPolicy,
-    site_index: int,
-    path: str,
-    error: BaseException | None,
-    scope: tuple[Any, ...],
-) -> Finding:
     checked = policy.checked
-    explainer.interp.ctx.steps = 0  # a fresh budget: the policy may have spent the shared one
-    if site_index >= 0:
-        site = policy.sites[site_index]
-        env = dict(zip(site.names, scope, strict=True))
-        code, message = explainer.error(site.node, env, error or EvalError("eval/invalid-operation", ""))
-        source = site.source or {}
-    else:
-        env = {}
-        code = getattr(error, "code", "eval/internal")
-        message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
-        source = policy.source
-    soft = checked.enforcement == "soft"
-    return Finding(
-        policy=checked.id,
-        title=checked.title,
-        outcome="error",
-        enforcement=checked.enforcement,
-        message=message,
-        path=path,
-        values={},
-        source=source,
-        override_by=explainer.override_by(checked.override_by, env) if soft else None,
-        code=code,
-        scope=scope,
-    )
+    try:
+        explainer.interp.ctx.steps = 0  # a fresh budget: the policy may have spent the shared one
+        if site_index >= 0:
+            site = policy.sites[site_index]
+            env = dict(zip(site.names, scope, strict=True))
+            code, message = explainer.error(site.node, env, error or EvalError("eval/invalid-operation", ""))
+            source = site.source or {}
+        else:
+            env = {}
+            code = getattr(error, "code", "eval/internal")
+            message = getattr(error, "message", None) or f"the policy could not be evaluated ({type(error).__name__})"
+            source = policy.source
+        soft = checked.enforcement == "soft"
+        return Finding(
+            policy=checked.id,
+            title=checked.title,
+            outcome="error",
+            enforcement=checked.enforcement,
+            message=message,
+            path=path,
+            values={},
+            source=source,
+            override_by=explainer.override_by(checked.override_by, env) if soft else None,
+            code=code,
+            scope=scope,
+        )
+    except Exception as problem:
+        return unexplained(checked.id, checked.title, checked.enforcement, path, policy.source, problem)
 
 
 def compile_policy_set(files: Mapping[str, str], prefix: str = "") -> PolicySet:
