@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///./.revgate/revgate.db"
 """The embedded default: one SQLite file (WAL mode) under the working directory."""
@@ -62,27 +63,23 @@ class Settings:
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     """A number variable that must be above zero."""
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not `{raw}`") from None
-    if not value > 0:
-        raise SettingsError(f"{name} must be above zero, not `{raw}`")
-    return value
+    return _positive(env, name, default, float, "a number")
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    """An integer variable that must be above zero; a clear error rather than a crash later."""
+    """An integer variable that must be above zero."""
+    return _positive(env, name, default, int, "a whole number")
+
+
+def _positive(env: Mapping[str, str], name: str, default: Any, convert: Any, what: str) -> Any:
+    """A variable read with `convert` that must be above zero; a clear error rather than a crash later."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = convert(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not `{raw}`") from None
-    if value <= 0:
+        raise SettingsError(f"{name} must be {what}, not `{raw}`") from None
+    if not value > 0:
         raise SettingsError(f"{name} must be above zero, not `{raw}`")
     return value
