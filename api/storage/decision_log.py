@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, exists, select
 from sqlalchemy.orm import Session
 
+from api.storage.bulk import BulkInsert
 from api.storage.repository import utcnow
 from api.storage.rows import DecisionFindingRow, DecisionRow
 
@@ -31,8 +32,9 @@ Executor = Session | Connection
 """The log's functions run on an ORM session's transaction or on a plain Core connection."""
 
 GENESIS_HASH = "0" * 64
-_INSERT_DECISION = DecisionRow.__table__.insert()
-_INSERT_FINDINGS = DecisionFindingRow.__table__.insert()
+_FINDING_COLUMNS = ("policy", "outcome", "enforcement", "path")
+_INSERT_DECISIONS = BulkInsert(DecisionRow.__table__, [column.name for column in DecisionRow.__table__.columns])
+_INSERT_FINDINGS = BulkInsert(DecisionFindingRow.__table__, ["decision_seq", *_FINDING_COLUMNS])
 _HEAD = select(DecisionRow.seq, DecisionRow.hash).order_by(DecisionRow.seq.desc()).limit(1)
 """The newest entry, read once per batch: built once, so SQLAlchemy does not rebuild its cache key."""
 CHECKED_COLUMNS = (
@@ -62,6 +64,23 @@ def _json_default(value: object) -> object:
 def canonical_json(value: Any) -> str:
     """One text per value: sorted keys, no spaces, UTF-8 kept as is. What the chain hashes."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def canonical_json_with(value: dict[str, Any], key: str, encoded: str) -> str:
+    """`canonical_json(value)` when `value[key]`'s canonical JSON is already at hand as `encoded`.
+
+    A record embeds the whole submitted document, which is most of its text and was encoded
+    once already for the document's hash; the rest of the record is encoded around it. The
+    result is byte for byte `canonical_json(value)` (what the chain hashes; a property test
+    holds the two equal): keys sort by code point, so the members before `key` and after it
+    are each encoded as an object and joined around the spliced member.
+    """
+    before = canonical_json({name: item for name, item in value.items() if name < key})
+    after = canonical_json({name: item for name, item in value.items() if name > key})
+    member = f"{canonical_json(key)}:{encoded}"
+    head = before[:-1] + "," if len(before) > 2 else "{"
+    tail = "," + after[1:] if len(after) > 2 else "}"
+    return head + member + tail
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
@@ -128,6 +147,9 @@ class Entry:
     """The API key the request was authenticated with from a worker's cache: the entry is
     appended only if that key is still not revoked under the append lock. None when the key
     was read from the database for this request."""
+    document_json: str | None = None
+    """`canonical_json(record["document"])` when the caller already has it (a loaded document's
+    `canonical_json`): the record's text is then built around it instead of encoding it again."""
 
 
 def append(
@@ -155,7 +177,10 @@ def append_many(session: Executor, entries: Sequence[Entry]) -> list[StoredDecis
         seq += 1
         full = {**entry.record, "id": "dec_" + secrets.token_hex(12), "sequence": seq, "created_at": now}
         full["recorded_by"] = entry.recorded_by
-        body = canonical_json(full)
+        if entry.document_json is None:
+            body = canonical_json(full)
+        else:
+            body = canonical_json_with(full, "document", entry.document_json)
         entry_hash = chain_hash(prev_hash, body)
         rows.append(
             {
@@ -169,15 +194,14 @@ def append_many(session: Executor, entries: Sequence[Entry]) -> list[StoredDecis
             }
         )
         findings += [
-            {key: finding[key] for key in ("policy", "outcome", "enforcement", "path")} | {"decision_seq": seq}
+            {key: finding[key] for key in _FINDING_COLUMNS} | {"decision_seq": seq}
             for result in full["results"]
             for finding in result["findings"]
         ]
         stored.append(StoredDecision(seq, full["id"], body, prev_hash, entry_hash, entry.request_sha256))
         prev_hash = entry_hash
-    session.execute(_INSERT_DECISION, rows)
-    if findings:
-        session.execute(_INSERT_FINDINGS, findings)
+    _INSERT_DECISIONS.execute(session, rows)
+    _INSERT_FINDINGS.execute(session, findings)
     return stored
 
 
