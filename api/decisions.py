@@ -136,7 +136,13 @@ def submit_decision(
     context = state.active_context()
     record = _evaluate(context, document, date, principal.email)
     entry = decision_log.Entry(
-        record, principal.email, key, fingerprint or None, evaluated_with=context.versions, key_id=principal.key_id
+        record,
+        principal.email,
+        key,
+        fingerprint or None,
+        evaluated_with=context.versions,
+        key_id=principal.key_id,
+        document_json=document.canonical_json,
     )
     try:
         stored, replayed = state.appends.append(entry)
@@ -178,7 +184,14 @@ def _record_under_lock(
     with state.database.appending() as session:
         context = state.current_context(session)
         record = _evaluate(context, document, date, principal.email)
-        entry = decision_log.Entry(record, principal.email, key, fingerprint or None, key_id=principal.key_id)
+        entry = decision_log.Entry(
+            record,
+            principal.email,
+            key,
+            fingerprint or None,
+            key_id=principal.key_id,
+            document_json=document.canonical_json,
+        )
         outcome = append_batch(session, [entry])[0]
     if isinstance(outcome, RevokedKey):
         state.forget_key(principal.key_id)

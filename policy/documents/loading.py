@@ -59,10 +59,26 @@ class LoadedDocument:
         """
         return self.validated if self.validated is not None else to_model(self.value, KINDS[self.kind].model)
 
-    @property
+    @functools.cached_property
+    def canonical_json(self) -> str:
+        """The canonical form as text: sorted keys, no spaces, non-ASCII kept as is.
+
+        The format of the decision log's records, which embed it: encoded once here, it serves
+        both the content hash and the record (`api.storage.decision_log.canonical_json_with`).
+        """
+        return json.dumps(self.canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @functools.cached_property
     def sha256(self) -> str:
-        """The content hash of the canonical form (stable across formats and notations)."""
-        text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"))
+        """The content hash of the canonical form (stable across formats and notations).
+
+        Hashed over the ASCII-escaped text, as it always was. That text is `canonical_json`
+        itself unless the document holds a character the escaping changes: one outside ASCII,
+        or DEL (ASCII, but escaped as `\\u007f`); control characters are escaped by both alike.
+        """
+        text = self.canonical_json
+        if not text.isascii() or "\x7f" in text:
+            text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
