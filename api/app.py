@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import install_error_handlers, refusal
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # committer's waits short; the process is a server, so the setting is ours to make.
         previous = sys.getswitchinterval()
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
+        await run_in_threadpool(state.warm)  # uvicorn takes requests only after this
         try:
             yield
         finally:

@@ -148,6 +148,24 @@ class ServiceState:
 
         return self._charters.get_or_build(seq, build)
 
+    @property
+    def cached_context(self) -> EvaluationContext | None:
+        """The context this worker holds for submissions, or None before it has read one."""
+        return self._active
+
+    def warm(self) -> bool:
+        """Read and compile what is in force now, at startup, so that no request waits for it.
+
+        Compiling a policy set takes a good part of a second; without this, the first
+        submission each worker takes pays for it (and every request queued behind it). False
+        when nothing is active yet: the first activation compiles then.
+        """
+        try:
+            self.active_context()
+        except ApiError:
+            return False
+        return True
+
     def active_context(self) -> EvaluationContext:
         """The context this worker last saw in force, without a query (read once when empty).
 

@@ -154,3 +154,22 @@ def test_a_key_revoked_while_cached_in_another_worker_cannot_submit_there(
     response = submit(other_worker, keys)
     assert response.status_code == 401 and response.json()["code"] == "auth/revoked-key"
     assert _count(keys) == 1
+
+
+def test_a_worker_compiles_the_set_in_force_before_it_takes_requests(
+    settings: Settings, database: Database, published: dict[str, Any]
+) -> None:
+    app = create_app(settings)
+    state = app.state.service
+    assert state.cached_context is None  # nothing is read before startup...
+    with TestClient(app):  # ...and startup (uvicorn's lifespan) reads and compiles what is in force
+        warmed = state.cached_context
+        assert warmed is not None and warmed.policy_set_version == published["version"]
+        assert warmed.policy_set.sha256 == published["sha256"]
+
+
+def test_a_worker_starts_when_nothing_is_active_yet(settings: Settings, database: Database) -> None:
+    app = create_app(settings)
+    with TestClient(app) as fresh:
+        assert app.state.service.cached_context is None
+        assert fresh.get("/healthz").status_code == 200
