@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -38,21 +39,44 @@ V = TypeVar("V")
 
 
 class BoundedCache(Generic[K, V]):
-    """A small thread-safe LRU map; values are built outside the lock (compiling can be slow)."""
+    """A small thread-safe LRU map; values are built outside the lock (compiling can be slow).
+
+    A missing value is built once however many threads ask for it at the same time: the
+    others wait for that build. Without this, the submissions in flight when a worker first
+    meets a policy set (after an activation, say) would each compile it, every one of them
+    holding the GIL for a good part of a second.
+    """
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[K, Future[V]] = {}
 
     def get_or_build(self, key: K, build: Callable[[], V]) -> V:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = build()
-        self.put(key, value)
-        return value
+            pending = self._building.get(key)
+            builder = pending is None
+            if builder:
+                pending = self._building[key] = Future()
+        assert pending is not None
+        if not builder:
+            return pending.result()  # the builder's value, or its exception
+        try:
+            value = build()
+        except BaseException as error:
+            pending.set_exception(error)  # the waiting threads fail alike; the next ask builds again
+            raise
+        else:
+            self.put(key, value)
+            pending.set_result(value)
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
 
     def get(self, key: K) -> V | None:
         """The value cached under `key`, or None."""
