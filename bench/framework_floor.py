@@ -1,0 +1,42 @@
+"""The baseline for bench/service_bench.py: uvicorn and FastAPI alone, with a route of the same shape.
+
+`POST /v1/decisions` here takes the same JSON body (a pydantic model with the document as a free
+map), authenticates with an async dependency that reads the bearer header, runs as a sync route
+(in the thread pool, as the service's does) and answers 201 with a fixed JSON body. It decides
+nothing and stores nothing: what it costs is what the web stack costs before any of Revgate's
+work, on this machine, with this client. Served exactly like the service (uvicorn's defaults,
+so uvloop and httptools; the same worker count; no access log).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from pydantic import BaseModel
+
+ANSWER = b'{"verdict":"pass"}'
+
+
+class Submission(BaseModel):
+    document: dict[str, Any]
+    date: str | None = None
+    dry_run: bool = False
+
+
+async def bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "no API key")
+    return token
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="framework floor")
+
+    @app.post("/v1/decisions", status_code=201)
+    def submit(body: Submission, token: Annotated[str, Depends(bearer)]) -> Response:
+        return Response(ANSWER, status_code=201, media_type="application/json")
+
+    return app
