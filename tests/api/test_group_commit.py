@@ -1,0 +1,60 @@
+"""The group committer on its own: every request gets its own answer, and a bad entry fails
+only its own request (the batch it was in is retried entry by entry)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from api.storage import decision_log
+from api.storage.db import Database
+from api.storage.decision_log import Entry
+from api.storage.group_commit import GroupCommit
+from tests.api.test_storage import _record, _seed_policy_set
+
+
+def _verify(database: Database) -> decision_log.ChainReport:
+    with database.reading() as session:
+        return decision_log.verify(session)
+
+
+def test_each_waiting_request_gets_its_own_record(database: Database) -> None:
+    version = _seed_policy_set(database)
+    committer = GroupCommit(database)
+    try:
+        entries = [Entry(_record(version), f"s{n}@test.example") for n in range(60)]
+        with ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(committer.append, entries))
+    finally:
+        committer.close()
+    assert sorted(stored.seq for stored, _replayed in answers) == list(range(1, 61))
+    assert not any(replayed for _stored, replayed in answers)
+    for n, (stored, _replayed) in enumerate(answers):
+        assert stored.record()["recorded_by"] == f"s{n}@test.example"
+    assert _verify(database).checked == 60 and _verify(database).ok
+
+
+def test_a_bad_entry_fails_only_its_own_request(database: Database) -> None:
+    version = _seed_policy_set(database)
+    broken: dict[str, Any] = {key: value for key, value in _record(version).items() if key != "results"}
+    committer = GroupCommit(database)
+    go = threading.Barrier(9)
+
+    def submit(n: int) -> Any:
+        go.wait(5)  # all at once, so the bad entry shares a batch with good ones
+        return committer.append(Entry(broken if n == 4 else _record(version), "s@test.example"))
+
+    try:
+        with ThreadPoolExecutor(9) as pool:
+            futures = [pool.submit(submit, n) for n in range(9)]
+            with pytest.raises(KeyError, match="results"):
+                futures[4].result(10)
+            good = [futures[n].result(10) for n in range(9) if n != 4]
+    finally:
+        committer.close()
+    assert sorted(stored.seq for stored, _replayed in good) == list(range(1, 9))
+    report = _verify(database)
+    assert report.ok and report.checked == 8
