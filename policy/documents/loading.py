@@ -11,13 +11,12 @@ canonical form. Both give the same document; only the thorough path reports prob
 from __future__ import annotations
 
 import decimal
-import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,6 +38,39 @@ from policy.documents.yaml_text import parse_yaml
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
 
+T = TypeVar("T")
+
+
+class _computed_once(Generic[T]):
+    """`functools.cached_property` without its lock.
+
+    On Python 3.11 that lock is one per property, shared by every instance, and held while the
+    value is computed: the service's request threads, each hashing its own document, queued on
+    it behind each other's JSON encoding. A value computed twice by two threads at once is the
+    same value, so no lock is needed; after the first computation the instance's own attribute
+    answers (this is a non-data descriptor).
+    """
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _computed_once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | _computed_once[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
     """A validated document: the value tree policies see, its canonical form, and its model."""
@@ -51,7 +83,7 @@ class LoadedDocument:
     validated: BaseModel | None = field(default=None, repr=False, compare=False)
     """The model pydantic built, when the thorough path loaded the document (else see `model`)."""
 
-    @functools.cached_property
+    @_computed_once
     def model(self) -> BaseModel:
         """The pydantic model of the document, built from the value tree on first use.
 
@@ -59,7 +91,7 @@ class LoadedDocument:
         """
         return self.validated if self.validated is not None else to_model(self.value, KINDS[self.kind].model)
 
-    @functools.cached_property
+    @_computed_once
     def canonical_json(self) -> str:
         """The canonical form as text: sorted keys, no spaces, non-ASCII kept as is.
 
@@ -68,7 +100,7 @@ class LoadedDocument:
         """
         return json.dumps(self.canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    @functools.cached_property
+    @_computed_once
     def sha256(self) -> str:
         """The content hash of the canonical form (stable across formats and notations).
 

@@ -42,3 +42,10 @@ def test_del_is_ascii_but_escaped_in_the_hashed_text() -> None:
     document = _document({"note": "a\x7fb"})
     assert document.canonical_json == '{"note":"a\x7fb"}'
     assert document.sha256 == hashlib.sha256(b'{"note":"a\\u007fb"}').hexdigest()
+
+
+def test_the_canonical_text_and_hash_are_computed_once() -> None:
+    document = _document({"id": "bud-1", "lines": [1, 2]})
+    assert document.canonical_json is document.canonical_json
+    assert document.sha256 is document.sha256
+    assert "canonical_json" in vars(document) and "sha256" in vars(document)
