@@ -142,14 +142,15 @@ async def authenticate_cached(request: Request) -> Principal:
     return principal
 
 
-Authenticated = Annotated[Principal, Depends(authenticate)]
-AuthenticatedFromCache = Annotated[Principal, Depends(authenticate_cached)]
-
-
 def require(*actions: Action, cached: bool = False) -> Callable[..., Principal]:
     """A dependency that authenticates (from the key cache if `cached`) and allows callers whose
-    role has any of `actions`. Async on purpose: it does no I/O, and a sync dependency would
-    cost a thread hop."""
+    role has any of `actions`.
+
+    One dependency that calls the authentication itself, rather than one that depends on
+    another: FastAPI solves each level of a dependency tree on every request, and this one
+    guards every route. Async, so that a key found in the cache costs no thread hop; reading
+    a key from the database runs in the thread pool.
+    """
 
     def allow(principal: Principal) -> Principal:
         if any(principal.can(action) for action in actions):
@@ -161,11 +162,11 @@ def require(*actions: Action, cached: bool = False) -> Callable[..., Principal]:
             f"role `{principal.role}` may not {actions[0]}; allowed roles: {', '.join(allowed)}",
         )
 
-    async def dependency(principal: Authenticated) -> Principal:
-        return allow(principal)
+    async def dependency(request: Request) -> Principal:
+        return allow(await run_in_threadpool(authenticate, request))
 
-    async def dependency_from_cache(principal: AuthenticatedFromCache) -> Principal:
-        return allow(principal)
+    async def dependency_from_cache(request: Request) -> Principal:
+        return allow(await authenticate_cached(request))
 
     return dependency_from_cache if cached else dependency
 
