@@ -94,8 +94,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # committer's waits short; the process is a server, so the setting is ours to make.
         previous = sys.getswitchinterval()
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
-        await run_in_threadpool(state.warm)  # uvicorn takes requests only after this
         try:
+            await run_in_threadpool(state.warm)  # uvicorn takes requests only after this
             yield
         finally:
             state.close()

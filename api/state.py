@@ -15,6 +15,7 @@ in force instead.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from api.storage.db import Database
 from api.storage.group_commit import GroupCommit
 from engine import PolicySet, compile_policy_set
 from policy.documents import LoadedDocument, parse_document
+
+logger = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -186,7 +189,13 @@ class ServiceState:
         """
         try:
             self.active_context()
-        except ApiError:
+        except ApiError:  # nothing active yet
+            return False
+        except Exception:  # the database is down, the stored set no longer compiles, ...
+            # A worker that cannot warm must still start: /healthz then says what is wrong,
+            # and an author can activate a set that works. Submissions meet the same error
+            # themselves (as a 4xx/503 refusal or a logged error), never a silent pass.
+            logger.exception("could not read and compile the policy set in force at startup")
             return False
         return True
 

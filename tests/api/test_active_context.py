@@ -173,3 +173,18 @@ def test_a_worker_starts_when_nothing_is_active_yet(settings: Settings, database
     with TestClient(app) as fresh:
         assert app.state.service.cached_context is None
         assert fresh.get("/healthz").status_code == 200
+
+
+def test_a_worker_that_cannot_warm_still_starts_and_says_so(
+    settings: Settings, database: Database, published: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings)
+    state = app.state.service
+
+    def unavailable() -> None:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(state, "active_context", unavailable)
+    with TestClient(app) as started:  # startup logs the error instead of failing the worker
+        assert state.cached_context is None
+        assert started.get("/healthz").status_code == 200
