@@ -104,8 +104,9 @@ class GroupCommit:
     def append(self, entry: Entry) -> Appended:
         """Append `entry` in the next batch; return once that batch is committed."""
         pending = _Pending(entry)
-        self._ensure_started()
-        self._queue.put(pending)
+        with self._start_lock:  # see `_retire`: an entry is never queued for a thread that is gone
+            self._start()
+            self._queue.put(pending)
         return pending.result()
 
     def close(self) -> None:
@@ -116,11 +117,24 @@ class GroupCommit:
             self._queue.put(None)
             thread.join()
 
-    def _ensure_started(self) -> None:
+    def _start(self) -> None:
+        """Start the committer thread if there is none (call holding `_start_lock`)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="revgate-group-commit", daemon=True)
+            self._thread.start()
+
+    def _retire(self) -> None:
+        """The committer is dying of an error it could not answer (its batch got that error).
+
+        Entries are queued under the same lock, so each one is either queued before this runs,
+        and a replacement is started for it here, or after, and its request starts one: no
+        request ever waits on a thread that is gone.
+        """
         with self._start_lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="revgate-group-commit", daemon=True)
-                self._thread.start()
+            if self._thread is threading.current_thread():
+                self._thread = None
+                if not self._queue.empty():
+                    self._start()
 
     def _loop(self) -> None:
         while True:
@@ -143,6 +157,7 @@ class GroupCommit:
                 for pending in batch:
                     if not pending.settled:
                         pending.set_exception(error)
+                self._retire()
                 raise
 
     def _commit(self, batch: list[_Pending]) -> None:

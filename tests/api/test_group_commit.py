@@ -58,3 +58,36 @@ def test_a_bad_entry_fails_only_its_own_request(database: Database) -> None:
     assert sorted(stored.seq for stored, _replayed in good) == list(range(1, 9))
     report = _verify(database)
     assert report.ok and report.checked == 8
+
+
+class _Stop(BaseException):
+    """Something no committer can answer for (like SystemExit): it ends the committer thread."""
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the committer's death
+def test_a_dead_committer_is_replaced_by_the_next_request(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = _seed_policy_set(database)
+    committer = GroupCommit(database)
+    commit = committer._commit
+    calls = []
+
+    def first_dies(batch: Any) -> None:
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise _Stop
+        commit(batch)
+
+    monkeypatch.setattr(committer, "_commit", first_dies)
+    try:
+        with pytest.raises(_Stop):
+            committer.append(Entry(_record(version), "s@test.example"))
+        answers: list[Any] = []
+        second = threading.Thread(
+            target=lambda: answers.append(committer.append(Entry(_record(version), "s@test.example"))), daemon=True
+        )
+        second.start()
+        second.join(10)
+        assert answers, "the second request waited on the dead committer"
+    finally:
+        committer.close()
+    assert answers[0][0].seq == 1 and len(calls) == 2
