@@ -40,9 +40,15 @@ class BulkInsert:
         unknown = [name for name in columns if name not in table.c]
         if unknown:
             raise ValueError(f"{table.name} has no column(s) {', '.join(unknown)}")
+        # SQLAlchemy adds a parameter for every column with a Python-side default, and fills it
+        # itself; rows here carry exactly `columns`, so such a column must be one of them.
+        needed = set(table.insert().compile(column_keys=list(columns)).params)
+        missing = sorted(needed - set(columns))
+        if missing:
+            raise ValueError(f"{table.name}: rows must also give {', '.join(missing)} (they have defaults)")
         self.table = table
         self.columns = tuple(columns)
-        self._prepared: dict[str, _Prepared] = {}
+        self._prepared: dict[tuple[str, str, str], _Prepared] = {}
 
     def execute(self, executor: Connection | Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert `rows` (each with exactly the declared columns) in the executor's transaction."""
@@ -62,13 +68,14 @@ class BulkInsert:
         connection.exec_driver_sql(prepared.sql, parameters)
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
-        prepared = self._prepared.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        prepared = self._prepared.get(key)
         if prepared is None:
             compiled = self.table.insert().compile(dialect=dialect, column_keys=list(self.columns))
             names = tuple(compiled.positiontup or ()) if compiled.positional else self.columns
             processors = tuple(self._processor(name, dialect) for name in names)
             prepared = _Prepared(str(compiled), names, processors, compiled.positional)
-            self._prepared[dialect.name] = prepared
+            self._prepared[key] = prepared
         return prepared
 
     def _processor(self, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:

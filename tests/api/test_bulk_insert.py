@@ -99,3 +99,12 @@ def test_bulk_insert_runs_in_the_callers_transaction(probe_table: Database) -> N
 def test_bulk_insert_names_unknown_columns() -> None:
     with pytest.raises(ValueError, match="no column"):
         BulkInsert(probe, ["way", "colour"])
+
+
+def test_bulk_insert_refuses_to_leave_out_a_column_with_a_default() -> None:
+    table = Table(
+        "bulk_insert_defaults", MetaData(), Column("id", Integer, primary_key=True), Column("flag", String, default="n")
+    )
+    with pytest.raises(ValueError, match="flag"):
+        BulkInsert(table, ["id"])
+    assert BulkInsert(table, ["id", "flag"]).columns == ("id", "flag")

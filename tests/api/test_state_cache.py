@@ -33,10 +33,20 @@ def test_a_missing_value_is_built_once_for_all_who_ask_at_once() -> None:
     assert cache.get(1) is builds[0]
 
 
+def _wait_until_waiting(cache: BoundedCache[int, str], key: int, waiters: int) -> None:
+    """Until `waiters` threads block on the pending build of `key` (its Future's condition)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        pending = cache._building.get(key)
+        if pending is not None and len(pending._condition._waiters) >= waiters:  # type: ignore[attr-defined]
+            return
+        time.sleep(0.005)
+    raise AssertionError("the waiter never waited for the pending build")
+
+
 def test_a_failed_build_fails_its_waiters_and_the_next_ask_builds_again() -> None:
     cache: BoundedCache[int, str] = BoundedCache(4)
     started, release = threading.Event(), threading.Event()
-    waiter_built: list[str] = []
 
     def failing() -> str:
         started.set()
@@ -44,25 +54,19 @@ def test_a_failed_build_fails_its_waiters_and_the_next_ask_builds_again() -> Non
         raise LookupError("no such version")
 
     def waiter_build() -> str:
-        waiter_built.append("x")  # only if the waiter came after the failure (see below)
-        return "built by the waiter"
+        raise AssertionError("a waiter must not build while a build is pending")
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(cache.get_or_build, 7, failing)
         assert started.wait(5)
         second = pool.submit(cache.get_or_build, 7, waiter_build)
-        time.sleep(0.2)  # let the waiter reach the pending build before it fails
+        _wait_until_waiting(cache, 7, 1)
         release.set()
-        with pytest.raises(LookupError):
-            first.result(5)
-        waited = not waiter_built  # as it almost always does
-        if waited:  # then it shares the failure, and nothing was cached
+        for future in (first, second):
             with pytest.raises(LookupError):
-                second.result(5)
-            assert cache.get(7) is None
-            assert cache.get_or_build(7, lambda: "built again") == "built again"
-        else:
-            assert second.result(5) == "built by the waiter"
+                future.result(5)
+    assert cache.get(7) is None
+    assert cache.get_or_build(7, lambda: "built again") == "built again"
 
 
 def test_the_least_recently_used_value_goes_first() -> None:
