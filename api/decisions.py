@@ -134,16 +134,7 @@ def submit_decision(
             return _replay(existing, fingerprint)
 
     context = state.active_context()
-    record = _evaluate(context, document, date, principal.email)
-    entry = decision_log.Entry(
-        record,
-        principal.email,
-        key,
-        fingerprint or None,
-        evaluated_with=context.versions,
-        key_id=principal.key_id,
-        document_json=document.canonical_json,
-    )
+    entry = _decide(context, document, date, principal, key, fingerprint, cached=True)
     try:
         stored, replayed = state.appends.append(entry)
     except StaleContext:
@@ -167,6 +158,29 @@ def _evaluate(context: EvaluationContext, document: LoadedDocument, date: dt.dat
     return build_record(context, document, decision, date, submitted_by=submitter)
 
 
+def _decide(
+    context: EvaluationContext,
+    document: LoadedDocument,
+    date: dt.date,
+    principal: Principal,
+    key: str | None,
+    fingerprint: str,
+    *,
+    cached: bool,
+) -> decision_log.Entry:
+    """Evaluate a submission and make its log entry. A `cached` context came from the worker's
+    cache, so the group committer must check it is still in force (`Entry.evaluated_with`)."""
+    return decision_log.Entry(
+        _evaluate(context, document, date, principal.email),
+        principal.email,
+        key,
+        fingerprint or None,
+        evaluated_with=context.versions if cached else None,
+        key_id=principal.key_id,
+        document_json=document.canonical_json,
+    )
+
+
 def _record_under_lock(
     state: ServiceState,
     document: LoadedDocument,
@@ -183,15 +197,7 @@ def _record_under_lock(
     """
     with state.database.appending() as session:
         context = state.current_context(session)
-        record = _evaluate(context, document, date, principal.email)
-        entry = decision_log.Entry(
-            record,
-            principal.email,
-            key,
-            fingerprint or None,
-            key_id=principal.key_id,
-            document_json=document.canonical_json,
-        )
+        entry = _decide(context, document, date, principal, key, fingerprint, cached=False)
         outcome = append_batch(session, [entry])[0]
     if isinstance(outcome, RevokedKey):
         state.forget_key(principal.key_id)
