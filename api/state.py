@@ -193,8 +193,8 @@ class ServiceState:
             return False
         except Exception:  # the database is down, the stored set no longer compiles, ...
             # A worker that cannot warm must still start: /healthz then says what is wrong,
-            # and an author can activate a set that works. Submissions meet the same error
-            # themselves (as a 4xx/503 refusal or a logged error), never a silent pass.
+            # and an author can activate a set that works. Each submission reads and compiles
+            # the set again itself, and fails as it would have without warming.
             logger.exception("could not read and compile the policy set in force at startup")
             return False
         return True
