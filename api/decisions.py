@@ -110,10 +110,45 @@ def _replay(existing: StoredDecision, fingerprint: str) -> Outcome:
     return Outcome(201, existing.response_json(), replayed=True)
 
 
-def submit_decision(
+async def submit_decision(
     state: ServiceState, principal: Principal, request: DecisionCreate, idempotency_key: str | None
 ) -> Outcome:
-    """Evaluate a document against the active set and charter and, unless a dry run, record it."""
+    """Evaluate a document against the active set and charter and, unless a dry run, record it.
+
+    Evaluation runs in one of the service's threads (`api.offload`), never on the event loop;
+    the wait for the commit is on the loop, so no thread sits blocked through it.
+    """
+    prepared = await state.workers.run(prepare_submission, state, principal, request, idempotency_key)
+    if isinstance(prepared, Outcome):
+        return prepared
+    try:
+        stored, replayed = await state.appends.append_async(prepared.entry)
+    except StaleContext:
+        stored, replayed = await state.workers.run(_record_under_lock, state, prepared, principal)
+    except RevokedKey:
+        state.forget_key(principal.key_id)
+        raise revoked(principal.key_id) from None
+    return _replay(stored, prepared.fingerprint) if replayed else Outcome(201, stored.response_json())
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A submission evaluated with the worker's cached context, ready for the group committer."""
+
+    entry: decision_log.Entry
+    document: LoadedDocument
+    date: dt.date
+    key: str | None
+    fingerprint: str
+
+
+def prepare_submission(
+    state: ServiceState, principal: Principal, request: DecisionCreate, idempotency_key: str | None
+) -> Submission | Outcome:
+    """Everything of a submission before its append (blocking: runs in a thread).
+
+    The answer itself for a dry run or an Idempotency-Key replay; otherwise the evaluated entry.
+    """
     key = None if request.dry_run else _checked_key(idempotency_key)
     fingerprint = _fingerprint(request.model_dump(mode="json")) if key else ""
     check_storable_text(request.document, "document")
@@ -132,17 +167,9 @@ def submit_decision(
             existing = decision_log.find_by_idempotency_key(connection, principal.email, key)
         if existing is not None:
             return _replay(existing, fingerprint)
-
     context = state.active_context()
     entry = _decide(context, document, date, principal, key, fingerprint, cached=True)
-    try:
-        stored, replayed = state.appends.append(entry)
-    except StaleContext:
-        stored, replayed = _record_under_lock(state, document, date, principal, key, fingerprint)
-    except RevokedKey:
-        state.forget_key(principal.key_id)
-        raise revoked(principal.key_id) from None
-    return _replay(stored, fingerprint) if replayed else Outcome(201, stored.response_json())
+    return Submission(entry, document, date, key, fingerprint)
 
 
 def _confirm_key(state: ServiceState, connection: Connection, principal: Principal) -> None:
@@ -181,14 +208,7 @@ def _decide(
     )
 
 
-def _record_under_lock(
-    state: ServiceState,
-    document: LoadedDocument,
-    date: dt.date,
-    principal: Principal,
-    key: str | None,
-    fingerprint: str,
-) -> Appended:
+def _record_under_lock(state: ServiceState, submission: Submission, principal: Principal) -> Appended:
     """Evaluate and append holding the append lock, with the versions in force read under it.
 
     The path of a decision the group committer sent back because an activation or a charter
@@ -197,7 +217,15 @@ def _record_under_lock(
     """
     with state.database.appending() as session:
         context = state.current_context(session)
-        entry = _decide(context, document, date, principal, key, fingerprint, cached=False)
+        entry = _decide(
+            context,
+            submission.document,
+            submission.date,
+            principal,
+            submission.key,
+            submission.fingerprint,
+            cached=False,
+        )
         outcome = append_batch(session, [entry])[0]
     if isinstance(outcome, RevokedKey):
         state.forget_key(principal.key_id)

@@ -35,6 +35,7 @@ class Settings:
     examples_dir: Path = REPO_ROOT / "examples"
     migrate_on_startup: bool = True
     switch_interval_ms: float = 2.0
+    submit_threads: int = 8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +54,7 @@ class Settings:
             examples_dir=Path(env.get("REVGATE_EXAMPLES_DIR") or base.examples_dir),
             migrate_on_startup=env.get("REVGATE_MIGRATE_ON_STARTUP", "1").lower() not in ("0", "false", "no"),
             switch_interval_ms=_positive_float(env, "REVGATE_SWITCH_INTERVAL_MS", base.switch_interval_ms),
+            submit_threads=_positive_int(env, "REVGATE_SUBMIT_THREADS", base.submit_threads),
         )
 
     @property

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.errors import ApiError
+from api.offload import ThreadWorkers
 from api.settings import Settings
 from api.storage import repository
 from api.storage.db import Database
@@ -133,6 +134,8 @@ class ServiceState:
         self.settings = settings
         self.database = database
         self.appends = GroupCommit(database)
+        self.workers = ThreadWorkers(settings.submit_threads, "revgate-submit")
+        """Where submissions are evaluated (`api.offload`: cheaper than the route thread pool)."""
         self._policy_sets: BoundedCache[int, PolicySet] = BoundedCache(32)
         self._charters: BoundedCache[int, LoadedDocument] = BoundedCache(16)
         self._active: EvaluationContext | None = None
@@ -148,7 +151,8 @@ class ServiceState:
         self.known_keys.discard_if(lambda principal: principal.key_id == key_id)
 
     def close(self) -> None:
-        """Flush queued appends and release the database (at shutdown)."""
+        """Finish queued submissions, flush queued appends and release the database (at shutdown)."""
+        self.workers.close()
         self.appends.close()
         self.database.dispose()
 

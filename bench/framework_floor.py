@@ -1,11 +1,12 @@
 """The baseline for bench/service_bench.py: uvicorn and FastAPI alone, with a route of the same shape.
 
 `POST /v1/decisions` here takes the same JSON body (a pydantic model with the document as a free
-map), authenticates with an async dependency that reads the bearer header, runs as a sync route
-(in the thread pool, as the service's does) and answers 201 with a fixed JSON body. It decides
-nothing and stores nothing: what it costs is what the web stack costs before any of Revgate's
-work, on this machine, with this client. Served exactly like the service (uvicorn's defaults,
-so uvloop and httptools; the same worker count; no access log).
+map), authenticates with an async dependency that reads the bearer header, hands its (empty)
+work to a thread and back exactly as the service's route does (`api.offload.ThreadWorkers`)
+and answers 201 with a fixed JSON body. It decides nothing and stores nothing: what it costs is
+what the web stack costs before any of Revgate's work, on this machine, with this client.
+Served exactly like the service (uvicorn's defaults, so uvloop and httptools; the same worker
+count; no access log).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel
+
+from api.offload import ThreadWorkers
 
 ANSWER = b'{"verdict":"pass"}'
 
@@ -32,11 +35,16 @@ async def bearer(request: Request) -> str:
     return token
 
 
+def nothing(body: Submission) -> bytes:
+    return ANSWER
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="framework floor")
+    workers = ThreadWorkers(8, "floor")
 
     @app.post("/v1/decisions", status_code=201)
-    def submit(body: Submission, token: Annotated[str, Depends(bearer)]) -> Response:
-        return Response(ANSWER, status_code=201, media_type="application/json")
+    async def submit(body: Submission, token: Annotated[str, Depends(bearer)]) -> Response:
+        return Response(await workers.run(nothing, body), status_code=201, media_type="application/json")
 
     return app

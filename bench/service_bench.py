@@ -117,7 +117,7 @@ def database_url(backend: str) -> Iterator[str]:
 def running_floor(workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """bench/framework_floor.py under uvicorn, served as `rev serve` serves the service."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)])}
     command = [sys.executable, "-m", "uvicorn", "framework_floor:create_app", "--factory", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     with tempfile.TemporaryFile() as log:

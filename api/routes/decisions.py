@@ -36,7 +36,7 @@ def _send(outcome: decisions.Outcome) -> Response:
     response_model=DecisionRecord,
     responses={200: {"description": "dry run: evaluated, not recorded"}, **responses(401, 403, 409, 413, 422)},
 )
-def submit(
+async def submit(
     body: DecisionCreate, principal: Submitter, service: Service, idempotency_key: IdempotencyKey = None
 ) -> Response:
     """Decide on one document with the active policy set and charter, and record the decision.
@@ -44,7 +44,8 @@ def submit(
     An invalid document is a 422 listing every problem with its JSON Pointer. With
     `dry_run: true` the decision is returned (200) but not recorded.
     """
-    return _send(decisions.submit_decision(service, principal, body, idempotency_key))
+    # async only to hand the evaluation to the service's threads cheaply (api.offload)
+    return _send(await decisions.submit_decision(service, principal, body, idempotency_key))
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -28,6 +28,8 @@ under that lock, so retries racing through different workers still record one de
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 
@@ -58,28 +60,36 @@ class StaleContext(Exception):
 class _Pending:
     """One request's entry and the answer it waits for, set once by the committer.
 
-    A bare lock, held from the start and released when the answer is in, rather than a
-    `concurrent.futures.Future`: a Future builds a Condition and an RLock per request and
-    notifies through them, which cost several per cent of a submission's CPU here.
+    The answer is recorded first (`set_result`, `set_exception`) and delivered once the whole
+    batch is settled (`_deliver`): to a thread, by releasing a bare lock held from the start
+    (a `concurrent.futures.Future` builds a Condition and an RLock per request and notifies
+    through them, several per cent of a submission's CPU here); to a coroutine, through its
+    loop's future, with one wake-up of that loop for all of the batch's answers.
     """
 
-    __slots__ = ("_answered", "_error", "_result", "entry", "settled")
+    __slots__ = ("_answered", "_error", "_result", "entry", "future", "loop", "settled")
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(
+        self,
+        entry: Entry,
+        loop: asyncio.AbstractEventLoop | None = None,
+        future: asyncio.Future[Appended] | None = None,
+    ) -> None:
         self.entry = entry
+        self.loop = loop
+        self.future = future
         self.settled = False
         self._result: Appended | None = None
         self._error: BaseException | None = None
         self._answered = threading.Lock()
-        self._answered.acquire()
+        if future is None:
+            self._answered.acquire()
 
     def set_result(self, result: Appended) -> None:
         self._result, self.settled = result, True
-        self._answered.release()
 
     def set_exception(self, error: BaseException) -> None:
         self._error, self.settled = error, True
-        self._answered.release()
 
     def result(self) -> Appended:
         """Block until the committer answers; its result, or its exception raised here."""
@@ -89,6 +99,34 @@ class _Pending:
             raise self._error
         assert self._result is not None
         return self._result
+
+
+def _deliver(batch: list[_Pending]) -> None:
+    """Hand every settled answer of a batch to whoever waits for it."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for pending in batch:
+        if not pending.settled:
+            continue
+        if pending.loop is None:
+            pending._answered.release()
+        else:
+            by_loop.setdefault(pending.loop, []).append(pending)
+    for loop, answered in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle_futures, answered)
+
+
+def _settle_futures(answered: list[_Pending]) -> None:
+    """On the loop: settle the futures of a batch's coroutines (any cancelled meanwhile are skipped)."""
+    for pending in answered:
+        future = pending.future
+        assert future is not None
+        if future.done():
+            continue
+        if pending._error is not None:
+            future.set_exception(pending._error)
+        else:
+            future.set_result(pending._result)  # type: ignore[arg-type]
 
 
 class GroupCommit:
@@ -104,10 +142,23 @@ class GroupCommit:
     def append(self, entry: Entry) -> Appended:
         """Append `entry` in the next batch; return once that batch is committed."""
         pending = _Pending(entry)
+        self._enqueue(pending)
+        return pending.result()
+
+    async def append_async(self, entry: Entry) -> Appended:
+        """`append` for a coroutine: wait on the loop, without a thread, for the batch's commit.
+
+        If the awaiting task is cancelled, the entry is still recorded (it may already be).
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Appended] = loop.create_future()
+        self._enqueue(_Pending(entry, loop, future))
+        return await future
+
+    def _enqueue(self, pending: _Pending) -> None:
         with self._start_lock:  # see `_retire`: an entry is never queued for a thread that is gone
             self._start()
             self._queue.put(pending)
-        return pending.result()
 
     def close(self) -> None:
         """Finish what is queued, then stop the committer thread."""
@@ -159,6 +210,8 @@ class GroupCommit:
                         pending.set_exception(error)
                 self._retire()
                 raise
+            finally:
+                _deliver(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
         """One transaction for the batch; results are released only after the commit."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import pytest
 
+from api import decisions
 from tests.api.support import Keys, document, service_files
 
 ENVELOPE = {"results", "policy_set", "charter", "date"}
@@ -43,6 +45,28 @@ def test_a_decision_has_the_check_shape_plus_its_record(client: Any, keys: Keys,
     assert body["submitted_by"] == "submitter@test.example" and body["verdict"] == "block"
     assert len(body["document_sha256"]) == 64 and body["document"]["id"] == "bud-fy26-q3-many"
     assert dt.datetime.fromisoformat(body["created_at"].replace("Z", "+00:00")).tzinfo is not None
+
+
+def test_documents_are_evaluated_off_the_event_loop(
+    client: Any, keys: Keys, published: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Evaluation is CPU-bound: on the loop it would hold up every other request (issue 4)."""
+    evaluate = decisions._evaluate
+    loops: list[bool] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(decisions, "_evaluate", watched)
+    assert submit(client, keys, "data/plan.yaml").status_code == 201
+    dry = {"document": document("data/plan.yaml"), "date": "2026-07-15", "dry_run": True}
+    assert client.post("/v1/decisions", json=dry, headers=keys.headers("submitter")).status_code == 200
+    assert loops == [False, False]
 
 
 def test_reading_a_decision_returns_exactly_what_was_recorded(

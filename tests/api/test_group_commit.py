@@ -3,6 +3,7 @@ only its own request (the batch it was in is retried entry by entry)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -91,3 +92,66 @@ def test_a_dead_committer_is_replaced_by_the_next_request(database: Database, mo
     finally:
         committer.close()
     assert answers[0][0].seq == 1 and len(calls) == 2
+
+
+def test_coroutines_waiting_on_the_loop_each_get_their_own_record(database: Database) -> None:
+    version = _seed_policy_set(database)
+    committer = GroupCommit(database)
+
+    async def main() -> list[Any]:
+        entries = [Entry(_record(version), f"s{n}@test.example") for n in range(40)]
+        return await asyncio.wait_for(asyncio.gather(*(committer.append_async(entry) for entry in entries)), 30)
+
+    try:
+        answers = asyncio.run(main())
+    finally:
+        committer.close()
+    assert sorted(stored.seq for stored, _replayed in answers) == list(range(1, 41))
+    for n, (stored, _replayed) in enumerate(answers):
+        assert stored.record()["recorded_by"] == f"s{n}@test.example"
+    assert _verify(database).ok
+
+
+def test_threads_and_coroutines_share_batches_and_a_bad_entry_fails_only_its_coroutine(database: Database) -> None:
+    version = _seed_policy_set(database)
+    broken: dict[str, Any] = {key: value for key, value in _record(version).items() if key != "results"}
+    committer = GroupCommit(database)
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        from_threads = [
+            loop.run_in_executor(None, committer.append, Entry(_record(version), "thread@test.example"))
+            for _ in range(5)
+        ]
+        entries = [Entry(broken if n == 2 else _record(version), "coro@test.example") for n in range(6)]
+        from_loop = [committer.append_async(entry) for entry in entries]
+        return await asyncio.wait_for(asyncio.gather(*from_threads, *from_loop, return_exceptions=True), 30)
+
+    try:
+        answers = asyncio.run(main())
+    finally:
+        committer.close()
+    failed = [answer for answer in answers if isinstance(answer, BaseException)]
+    assert len(failed) == 1 and isinstance(failed[0], KeyError) and answers[7] is failed[0]
+    assert sorted(answer[0].seq for answer in answers if not isinstance(answer, BaseException)) == list(range(1, 11))
+    assert _verify(database).ok and _verify(database).checked == 10
+
+
+def test_a_cancelled_coroutine_does_not_stop_its_entry_or_the_others(database: Database) -> None:
+    version = _seed_policy_set(database)
+    committer = GroupCommit(database)
+
+    async def main() -> list[Any]:
+        entries = [Entry(_record(version), "s@test.example") for _ in range(6)]
+        tasks = [asyncio.ensure_future(committer.append_async(entry)) for entry in entries]
+        await asyncio.sleep(0)  # every entry is queued
+        tasks[0].cancel()
+        return await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+
+    try:
+        answers = asyncio.run(main())
+    finally:
+        committer.close()
+    assert isinstance(answers[0], asyncio.CancelledError)
+    assert all(not isinstance(answer, BaseException) for answer in answers[1:])
+    assert _verify(database).checked == 6  # the cancelled request's decision was recorded all the same

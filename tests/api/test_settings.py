@@ -25,11 +25,13 @@ def test_every_variable_is_read() -> None:
             "REVGATE_EXAMPLES_DIR": "/srv/pack",
             "REVGATE_MIGRATE_ON_STARTUP": "0",
             "REVGATE_SWITCH_INTERVAL_MS": "0.5",
+            "REVGATE_SUBMIT_THREADS": "4",
         }
     )
     assert not settings.is_sqlite and settings.max_body_bytes == 1000 and settings.pool_size == 3
     assert settings.sqlite_synchronous == "NORMAL" and settings.examples_dir == Path("/srv/pack")
     assert settings.migrate_on_startup is False and settings.switch_interval_ms == 0.5
+    assert settings.submit_threads == 4
 
 
 @pytest.mark.parametrize(
@@ -40,6 +42,7 @@ def test_every_variable_is_read() -> None:
         ("REVGATE_POOL_SIZE", "-1"),
         ("REVGATE_SQLITE_SYNCHRONOUS", "OFF"),
         ("REVGATE_SWITCH_INTERVAL_MS", "nan"),
+        ("REVGATE_SUBMIT_THREADS", "0"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
