@@ -13,7 +13,6 @@ Three shapes, one per kind of problem:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from policy.canonical import storable_json
 from policy.diagnostics import DiagnosticError
 
 
@@ -117,15 +117,12 @@ def check_storable_text(value: object, *prefix: object) -> None:
 
     JSON allows both as escapes and Python's parser lets them through; PostgreSQL refuses NUL
     in text and nothing can encode a lone surrogate as UTF-8, so they are refused up front, each
-    with its pointer, instead of failing deep in storage. The common case costs one C-level dump.
+    with its pointer, instead of failing deep in storage. The common case costs one orjson dump
+    (which refuses lone surrogates and writes NUL as an escape); anything else is walked.
     """
-    try:
-        dumped = json.dumps(value, ensure_ascii=False)
-        dumped.encode("utf-8")
-        if "\\u0000" not in dumped:
-            return
-    except UnicodeEncodeError:
-        pass
+    dumped = storable_json(value)
+    if dumped is not None and b"\\u0000" not in dumped:
+        return
     found: list[dict[str, Any]] = []
     _text_problems(value, list(prefix), found)
     if found:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from api.storage.bulk import BulkInsert
 from api.storage.repository import utcnow
 from api.storage.rows import DecisionFindingRow, DecisionRow
+from policy.canonical import canonical_json as encode_canonical
 
 Executor = Session | Connection
 """The log's functions run on an ORM session's transaction or on a plain Core connection."""
@@ -63,7 +64,7 @@ def _json_default(value: object) -> object:
 
 def canonical_json(value: Any) -> str:
     """One text per value: sorted keys, no spaces, UTF-8 kept as is. What the chain hashes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return encode_canonical(value, _json_default)
 
 
 def canonical_json_with(value: dict[str, Any], key: str, encoded: str) -> str:

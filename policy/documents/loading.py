@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
+from policy.canonical import canonical_json
 from policy.diagnostics import DiagnosticError, did_you_mean
 from policy.documents.checks import check_document
 from policy.documents.csv_budget import read_csv_budget
@@ -98,7 +99,7 @@ class LoadedDocument:
         The format of the decision log's records, which embed it: encoded once here, it serves
         both the content hash and the record (`api.storage.decision_log.canonical_json_with`).
         """
-        return json.dumps(self.canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return canonical_json(self.canonical)
 
     @_computed_once
     def sha256(self) -> str:
