@@ -175,7 +175,9 @@ Author = Annotated[Principal, Depends(require(Action.PUBLISH_POLICIES))]
 CharterWriter = Annotated[Principal, Depends(require(Action.WRITE_CHARTER))]
 PolicyReader = Annotated[Principal, Depends(require(Action.READ_POLICIES))]
 CharterReader = Annotated[Principal, Depends(require(Action.READ_CHARTER))]
-Submitter = Annotated[Principal, Depends(require(Action.SUBMIT, cached=True))]
+submitter = require(Action.SUBMIT, cached=True)
+"""The submission route's access check (also called directly by its fast path, api.routes.decisions)."""
+Submitter = Annotated[Principal, Depends(submitter)]
 DecisionReader = Annotated[Principal, Depends(require(Action.READ_DECISIONS, Action.READ_OWN_DECISIONS))]
 Approver = Annotated[Principal, Depends(require(Action.GRANT_OVERRIDES))]
 Auditor = Annotated[Principal, Depends(require(Action.VERIFY_AUDIT))]
