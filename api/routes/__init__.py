@@ -1,7 +1,9 @@
 """HTTP routes: thin shells that authenticate, validate the wire shape and call one function.
 
-Evaluation and storage are CPU- and I/O-bound and synchronous, so every route is a plain `def`
-that FastAPI runs in its thread pool, never blocking the event loop.
+Evaluation and storage are CPU- and I/O-bound and synchronous, so they never run on the event
+loop: every route is a plain `def` that FastAPI runs in its thread pool, except submissions, the
+route that runs at volume, which hand their work to the worker's own threads (`api.offload`)
+and skip FastAPI's parameter solving when the request is plain (`api.routes.fast_path`).
 """
 
 from fastapi import APIRouter
