@@ -10,7 +10,7 @@ route that runs at volume, and there that hop was a fifth of the whole CPU cost 
 `ThreadWorkers` is the plain alternative: a fixed set of threads taking jobs from one shared
 queue, each answering through a future of the caller's loop. A thread that is already awake
 takes the next job without a wake-up, and answers that land together reach the loop together;
-the same measurement gives 12 µs per call (bench/README.md, "Thread hops"). The route stays
+the same measurement gives 12 µs per call (docs/operating.md, *Workers*). The route stays
 async only to do this hand-off; the work itself still runs in a thread.
 
 Context variables are not carried into the threads (the work here does not use any).
