@@ -1,11 +1,11 @@
-"""Group commit: many threads' appends to the decision log, one transaction and one fsync.
+"""Group commit: many requests' appends to the decision log, one transaction and one fsync.
 
 The hash chain makes appends strictly sequential (each entry needs the previous hash), and a
 durable commit costs an fsync (1–2 ms on ordinary disks). Committed one by one, that caps the
-log at a few hundred decisions per second however many cores evaluate. So request threads hand
-their entry to one committer thread per process, which takes everything queued at that moment,
+log at a few hundred decisions per second however many cores evaluate. So requests hand their
+entry to one committer thread per process, which takes everything queued at that moment,
 appends it in order inside one transaction under the append lock, commits once, and only then
-releases the waiting requests: each 201 is still sent after its own commit.
+answers the waiting requests, on their event loop: each 201 is still sent after its own commit.
 
 A batch costs a constant number of statements, whatever its size. That matters beyond the
 round trips: every database call gives up the GIL, and getting it back from threads busy
@@ -61,29 +61,19 @@ class _Pending:
     """One request's entry and the answer it waits for, set once by the committer.
 
     The answer is recorded first (`set_result`, `set_exception`) and delivered once the whole
-    batch is settled (`_deliver`): to a thread, by releasing a bare lock held from the start
-    (a `concurrent.futures.Future` builds a Condition and an RLock per request and notifies
-    through them, several per cent of a submission's CPU here); to a coroutine, through its
-    loop's future, with one wake-up of that loop for all of the batch's answers.
+    batch is settled (`_deliver`), through the request's loop future, with one wake-up of that
+    loop for all of the batch's answers.
     """
 
-    __slots__ = ("_answered", "_error", "_result", "entry", "future", "loop", "settled")
+    __slots__ = ("_error", "_result", "entry", "future", "loop", "settled")
 
-    def __init__(
-        self,
-        entry: Entry,
-        loop: asyncio.AbstractEventLoop | None = None,
-        future: asyncio.Future[Appended] | None = None,
-    ) -> None:
+    def __init__(self, entry: Entry, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Appended]) -> None:
         self.entry = entry
         self.loop = loop
         self.future = future
         self.settled = False
         self._result: Appended | None = None
         self._error: BaseException | None = None
-        self._answered = threading.Lock()
-        if future is None:
-            self._answered.acquire()
 
     def set_result(self, result: Appended) -> None:
         self._result, self.settled = result, True
@@ -91,25 +81,12 @@ class _Pending:
     def set_exception(self, error: BaseException) -> None:
         self._error, self.settled = error, True
 
-    def result(self) -> Appended:
-        """Block until the committer answers; its result, or its exception raised here."""
-        with self._answered:
-            pass
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
-
 
 def _deliver(batch: list[_Pending]) -> None:
-    """Hand every settled answer of a batch to whoever waits for it."""
+    """Hand every settled answer of a batch to the loop that waits for it, one wake-up per loop."""
     by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
     for pending in batch:
-        if not pending.settled:
-            continue
-        if pending.loop is None:
-            pending._answered.release()
-        else:
+        if pending.settled:
             by_loop.setdefault(pending.loop, []).append(pending)
     for loop, answered in by_loop.items():
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
@@ -120,7 +97,6 @@ def _settle_futures(answered: list[_Pending]) -> None:
     """On the loop: settle the futures of a batch's coroutines (any cancelled meanwhile are skipped)."""
     for pending in answered:
         future = pending.future
-        assert future is not None
         if future.done():
             continue
         if pending._error is not None:
@@ -139,16 +115,11 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def append(self, entry: Entry) -> Appended:
-        """Append `entry` in the next batch; return once that batch is committed."""
-        pending = _Pending(entry)
-        self._enqueue(pending)
-        return pending.result()
-
     async def append_async(self, entry: Entry) -> Appended:
-        """`append` for a coroutine: wait on the loop, without a thread, for the batch's commit.
+        """Append `entry` in the next batch; return once that batch is committed.
 
-        If the awaiting task is cancelled, the entry is still recorded (it may already be).
+        The wait is on the caller's event loop: no thread sits blocked through the commit. If
+        the awaiting task is cancelled, the entry is still recorded (it may already be).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Appended] = loop.create_future()

@@ -4,7 +4,6 @@ only its own request (the batch it was in is retried entry by entry)."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,19 +21,29 @@ def _verify(database: Database) -> decision_log.ChainReport:
         return decision_log.verify(session)
 
 
-def test_each_waiting_request_gets_its_own_record(database: Database) -> None:
+def test_requests_from_several_event_loops_each_get_their_own_record(database: Database) -> None:
+    """Answers that land in one batch go back to each waiting request's own loop."""
     version = _seed_policy_set(database)
     committer = GroupCommit(database)
+
+    def one_loop(thread: int) -> list[Any]:
+        async def main() -> list[Any]:
+            entries = [Entry(_record(version), f"s{thread}.{n}@test.example") for n in range(10)]
+            return await asyncio.wait_for(asyncio.gather(*(committer.append_async(e) for e in entries)), 30)
+
+        return asyncio.run(main())
+
     try:
-        entries = [Entry(_record(version), f"s{n}@test.example") for n in range(60)]
-        with ThreadPoolExecutor(12) as pool:
-            answers = list(pool.map(committer.append, entries))
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(one_loop, range(6)))
     finally:
         committer.close()
-    assert sorted(stored.seq for stored, _replayed in answers) == list(range(1, 61))
-    assert not any(replayed for _stored, replayed in answers)
-    for n, (stored, _replayed) in enumerate(answers):
-        assert stored.record()["recorded_by"] == f"s{n}@test.example"
+    flat = [answer for per_loop in answers for answer in per_loop]
+    assert sorted(stored.seq for stored, _replayed in flat) == list(range(1, 61))
+    assert not any(replayed for _stored, replayed in flat)
+    for thread, per_loop in enumerate(answers):
+        for n, (stored, _replayed) in enumerate(per_loop):
+            assert stored.record()["recorded_by"] == f"s{thread}.{n}@test.example"
     assert _verify(database).checked == 60 and _verify(database).ok
 
 
@@ -42,20 +51,19 @@ def test_a_bad_entry_fails_only_its_own_request(database: Database) -> None:
     version = _seed_policy_set(database)
     broken: dict[str, Any] = {key: value for key, value in _record(version).items() if key != "results"}
     committer = GroupCommit(database)
-    go = threading.Barrier(9)
 
-    def submit(n: int) -> Any:
-        go.wait(5)  # all at once, so the bad entry shares a batch with good ones
-        return committer.append(Entry(broken if n == 4 else _record(version), "s@test.example"))
+    async def main() -> list[Any]:
+        # Queued in one step of the loop, so the bad entry shares a batch with good ones.
+        entries = [Entry(broken if n == 4 else _record(version), "s@test.example") for n in range(9)]
+        appends = (committer.append_async(entry) for entry in entries)
+        return await asyncio.wait_for(asyncio.gather(*appends, return_exceptions=True), 30)
 
     try:
-        with ThreadPoolExecutor(9) as pool:
-            futures = [pool.submit(submit, n) for n in range(9)]
-            with pytest.raises(KeyError, match="results"):
-                futures[4].result(10)
-            good = [futures[n].result(10) for n in range(9) if n != 4]
+        answers = asyncio.run(main())
     finally:
         committer.close()
+    assert isinstance(answers[4], KeyError) and "results" in str(answers[4])
+    good = [answer for n, answer in enumerate(answers) if n != 4]
     assert sorted(stored.seq for stored, _replayed in good) == list(range(1, 9))
     report = _verify(database)
     assert report.ok and report.checked == 8
@@ -79,19 +87,17 @@ def test_a_dead_committer_is_replaced_by_the_next_request(database: Database, mo
         commit(batch)
 
     monkeypatch.setattr(committer, "_commit", first_dies)
+
+    async def append() -> Any:
+        return await asyncio.wait_for(committer.append_async(Entry(_record(version), "s@test.example")), 10)
+
     try:
         with pytest.raises(_Stop):
-            committer.append(Entry(_record(version), "s@test.example"))
-        answers: list[Any] = []
-        second = threading.Thread(
-            target=lambda: answers.append(committer.append(Entry(_record(version), "s@test.example"))), daemon=True
-        )
-        second.start()
-        second.join(10)
-        assert answers, "the second request waited on the dead committer"
+            asyncio.run(append())
+        second = asyncio.run(append())  # a TimeoutError if it waited on the dead committer
     finally:
         committer.close()
-    assert answers[0][0].seq == 1 and len(calls) == 2
+    assert second[0].seq == 1 and len(calls) == 2
 
 
 def test_coroutines_waiting_on_the_loop_each_get_their_own_record(database: Database) -> None:
@@ -112,16 +118,16 @@ def test_coroutines_waiting_on_the_loop_each_get_their_own_record(database: Data
     assert _verify(database).ok
 
 
-def test_threads_and_coroutines_share_batches_and_a_bad_entry_fails_only_its_coroutine(database: Database) -> None:
+def test_loops_in_other_threads_share_batches_and_a_bad_entry_fails_only_its_coroutine(database: Database) -> None:
     version = _seed_policy_set(database)
     broken: dict[str, Any] = {key: value for key, value in _record(version).items() if key != "results"}
     committer = GroupCommit(database)
 
     async def main() -> list[Any]:
         loop = asyncio.get_running_loop()
-        from_threads = [
-            loop.run_in_executor(None, committer.append, Entry(_record(version), "thread@test.example"))
-            for _ in range(5)
+        thread_entries = [Entry(_record(version), "thread@test.example") for _ in range(5)]
+        from_threads = [  # each in its own loop, in a thread of the default executor
+            loop.run_in_executor(None, asyncio.run, committer.append_async(entry)) for entry in thread_entries
         ]
         entries = [Entry(broken if n == 2 else _record(version), "coro@test.example") for n in range(6)]
         from_loop = [committer.append_async(entry) for entry in entries]
