@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import install_error_handlers, refusal
+from api.heap import frozen_heap
 from api.routes import ROUTERS, TAGS
 from api.settings import Settings
 from api.state import ServiceState
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         try:
             await run_in_threadpool(state.warm)  # uvicorn takes requests only after this
-            yield
+            with frozen_heap():  # what start-up built is never garbage: see api.heap
+                yield
         finally:
             state.close()
             sys.setswitchinterval(previous)
