@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         try:
             await run_in_threadpool(state.warm)  # uvicorn takes requests only after this
-            with frozen_heap():  # what start-up built is never garbage: see api.heap
+            with frozen_heap() if settings.freeze_heap else contextlib.nullcontext():  # see api.heap
                 yield
         finally:
             state.close()

@@ -36,6 +36,8 @@ class Settings:
     migrate_on_startup: bool = True
     switch_interval_ms: float = 2.0
     submit_threads: int = 8
+    freeze_heap: bool = True
+    """Exempt what start-up built from garbage collection while serving (`api.heap`)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
             migrate_on_startup=env.get("REVGATE_MIGRATE_ON_STARTUP", "1").lower() not in ("0", "false", "no"),
             switch_interval_ms=_positive_float(env, "REVGATE_SWITCH_INTERVAL_MS", base.switch_interval_ms),
             submit_threads=_positive_int(env, "REVGATE_SUBMIT_THREADS", base.submit_threads),
+            freeze_heap=env.get("REVGATE_FREEZE_HEAP", "1").lower() not in ("0", "false", "no"),
         )
 
     @property

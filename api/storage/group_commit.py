@@ -93,6 +93,19 @@ def _deliver(batch: list[_Pending]) -> None:
             loop.call_soon_threadsafe(_settle_futures, answered)
 
 
+def _as_request_failure(error: BaseException) -> Exception:
+    """What the batch's requests get when the committer dies of `error`.
+
+    An `Exception` as it is. Not a `SystemExit` or `KeyboardInterrupt`: asyncio re-raises those
+    out of the event loop that awaits them, which would take the worker down with the committer.
+    """
+    if isinstance(error, Exception):
+        return error
+    failure = RuntimeError(f"the group committer stopped ({type(error).__name__}) before it answered this batch")
+    failure.__cause__ = error
+    return failure
+
+
 def _settle_futures(answered: list[_Pending]) -> None:
     """On the loop: settle the futures of a batch's coroutines (any cancelled meanwhile are skipped)."""
     for pending in answered:
@@ -176,9 +189,10 @@ class GroupCommit:
             try:
                 self._commit(batch)
             except BaseException as error:  # never leave a request waiting on a dead thread
+                failure = _as_request_failure(error)
                 for pending in batch:
                     if not pending.settled:
-                        pending.set_exception(error)
+                        pending.set_exception(failure)
                 self._retire()
                 raise
             finally:

@@ -45,7 +45,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, examples_dir=EXAMPLES)
+    # Freezing the heap collects first: ~0.2 s per app in a test process that holds the
+    # whole suite's objects. tests/api/test_heap.py turns it on where it is what is tested.
+    return Settings(database_url=database_url, examples_dir=EXAMPLES, freeze_heap=False)
 
 
 @pytest.fixture

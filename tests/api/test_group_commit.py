@@ -92,8 +92,9 @@ def test_a_dead_committer_is_replaced_by_the_next_request(database: Database, mo
         return await asyncio.wait_for(committer.append_async(Entry(_record(version), "s@test.example")), 10)
 
     try:
-        with pytest.raises(_Stop):
+        with pytest.raises(RuntimeError, match="committer stopped") as died:  # not _Stop: it would end the loop
             asyncio.run(append())
+        assert isinstance(died.value.__cause__, _Stop)
         second = asyncio.run(append())  # a TimeoutError if it waited on the dead committer
     finally:
         committer.close()
@@ -127,7 +128,8 @@ def test_loops_in_other_threads_share_batches_and_a_bad_entry_fails_only_its_cor
         loop = asyncio.get_running_loop()
         thread_entries = [Entry(_record(version), "thread@test.example") for _ in range(5)]
         from_threads = [  # each in its own loop, in a thread of the default executor
-            loop.run_in_executor(None, asyncio.run, committer.append_async(entry)) for entry in thread_entries
+            loop.run_in_executor(None, asyncio.run, asyncio.wait_for(committer.append_async(entry), 30))
+            for entry in thread_entries
         ]
         entries = [Entry(broken if n == 2 else _record(version), "coro@test.example") for n in range(6)]
         from_loop = [committer.append_async(entry) for entry in entries]

@@ -13,6 +13,7 @@ def test_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.database_url == DEFAULT_DATABASE_URL and settings.is_sqlite
     assert settings.sqlite_synchronous == "FULL" and settings.max_body_bytes == 2 * 1024 * 1024
+    assert settings.freeze_heap is True
 
 
 def test_every_variable_is_read() -> None:
@@ -26,12 +27,13 @@ def test_every_variable_is_read() -> None:
             "REVGATE_MIGRATE_ON_STARTUP": "0",
             "REVGATE_SWITCH_INTERVAL_MS": "0.5",
             "REVGATE_SUBMIT_THREADS": "4",
+            "REVGATE_FREEZE_HEAP": "no",
         }
     )
     assert not settings.is_sqlite and settings.max_body_bytes == 1000 and settings.pool_size == 3
     assert settings.sqlite_synchronous == "NORMAL" and settings.examples_dir == Path("/srv/pack")
     assert settings.migrate_on_startup is False and settings.switch_interval_ms == 0.5
-    assert settings.submit_threads == 4
+    assert settings.submit_threads == 4 and settings.freeze_heap is False
 
 
 @pytest.mark.parametrize(
