@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Annotated
 
 import typer
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from engine import Override
+from engine import MIN_JUSTIFICATION, Override
 
 
 class OverrideEntry(BaseModel):
@@ -20,8 +21,8 @@ class OverrideEntry(BaseModel):
     policy: str = Field(min_length=1)
     path: str = ""
     approver: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
-    justification: str = Field(min_length=1)
-    expires: dt.date | None = None
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=MIN_JUSTIFICATION)]
+    expires: dt.date  # every exception ends (LANGUAGE.md §9: valid only while unexpired)
     document: str | None = None
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from engine import MIN_JUSTIFICATION
+
 
 def _relative_path(name: str) -> str:
     """Policy file names are relative paths inside the set: no `.` or `..` segments."""
@@ -57,8 +59,10 @@ class OverrideCreate(Request):
     path: Annotated[str, StringConstraints(pattern=r"^(/.*)?$", max_length=2000)] = Field(
         description="the finding's JSON Pointer (`` for the document itself)"
     )
-    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-    expires: dt.date | None = Field(default=None, description="last day the override is valid")
+    justification: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=MIN_JUSTIFICATION, max_length=4000)
+    ] = Field(description=f"why the exception is acceptable, in at least {MIN_JUSTIFICATION} characters")
+    expires: dt.date = Field(description="last day the override is valid (required: every exception ends)")
 
 
 class PolicySetSummary(BaseModel):

@@ -18,7 +18,12 @@ def _bodies() -> dict[str, Any]:
         "policy_set": {"files": service_files(), "activate": False},
         "charter": frozen_charter(),
         "decision": {"document": document("data/budget-soft-only.yaml"), "date": "2026-07-15"},
-        "override": {"policy": "service.justified", "path": "/shifts/0", "justification": "ok"},
+        "override": {
+            "policy": "service.justified",
+            "path": "/shifts/0",
+            "justification": "events drive the shared pipeline KPI",
+            "expires": "2099-12-31",
+        },
     }
 
 

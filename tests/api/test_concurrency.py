@@ -58,7 +58,12 @@ def test_simultaneous_overrides_both_survive(client: Any, keys: Keys, published:
 
     def grant(item: tuple[dict[str, str], str]) -> Any:
         headers, policy = item
-        payload = {"policy": policy, "path": "/shifts/0", "justification": "pipeline first this quarter"}
+        payload = {
+            "policy": policy,
+            "path": "/shifts/0",
+            "justification": "pipeline first this quarter",
+            "expires": "2099-12-31",
+        }
         return client.post(f"/v1/decisions/{original['id']}/overrides", json=payload, headers=headers)
 
     with ThreadPoolExecutor(2) as pool:

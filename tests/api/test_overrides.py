@@ -9,6 +9,7 @@ import pytest
 from tests.api.support import Keys, document, load_yaml
 
 CASES = load_yaml("override_cases.yaml")["cases"]
+REASON = "agreed at the July forecast review"
 
 
 def submit(client: Any, keys: Keys, source: str, *, submitter: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def submit(client: Any, keys: Keys, source: str, *, submitter: str | None = None
 def override(client: Any, keys: Keys, decision_id: str, approver: str, **body: Any) -> Any:
     name = f"approver:{approver}"
     headers = keys.headers(name) if name in keys.tokens else keys.add("approver", approver, name=name)
-    payload = {"justification": "events drive the shared pipeline KPI this quarter", **body}
+    payload = {"justification": "events drive the shared pipeline KPI this quarter", "expires": "2099-12-31", **body}
     return client.post(f"/v1/decisions/{decision_id}/overrides", json=payload, headers=headers)
 
 
@@ -106,7 +107,12 @@ def test_an_unknown_decision_is_404(client: Any, keys: Keys, published: dict[str
 def test_overrides_honour_idempotency_keys(client: Any, keys: Keys, published: dict[str, Any]) -> None:
     original = submit(client, keys, "data/budget-soft-only.yaml")
     headers = keys.add("approver", "cfo@acme.example", name="cfo")
-    payload = {"policy": "service.justified", "path": "/shifts/0", "justification": "pipeline first"}
+    payload = {
+        "policy": "service.justified",
+        "path": "/shifts/0",
+        "justification": "pipeline first, agreed at the forecast review",
+        "expires": "2099-12-31",
+    }
     url = f"/v1/decisions/{original['id']}/overrides"
     first = client.post(url, json=payload, headers={**headers, "Idempotency-Key": "o-1"})
     again = client.post(url, json=payload, headers={**headers, "Idempotency-Key": "o-1"})
@@ -117,11 +123,14 @@ def test_overrides_honour_idempotency_keys(client: Any, keys: Keys, published: d
 @pytest.mark.parametrize(
     ("payload", "pointer"),
     [
-        ({"path": "/shifts/0", "justification": "x"}, "/policy"),
-        ({"policy": "a.b", "path": "shifts/0", "justification": "x"}, "/path"),
-        ({"policy": "a.b", "path": "", "justification": "   "}, "/justification"),
-        ({"policy": "a.b", "path": "", "justification": "x", "expires": "soon"}, "/expires"),
-        ({"policy": "a.b", "path": "", "justification": "x", "approver": "me"}, "/approver"),
+        ({"path": "/shifts/0", "justification": REASON, "expires": "2099-12-31"}, "/policy"),
+        ({"policy": "a.b", "path": "shifts/0", "justification": REASON, "expires": "2099-12-31"}, "/path"),
+        ({"policy": "a.b", "path": "", "justification": "   ", "expires": "2099-12-31"}, "/justification"),
+        ({"policy": "a.b", "path": "", "justification": "ok", "expires": "2099-12-31"}, "/justification"),
+        ({"policy": "a.b", "path": "", "justification": " " * 30 + "ok", "expires": "2099-12-31"}, "/justification"),
+        ({"policy": "a.b", "path": "", "justification": REASON, "expires": "soon"}, "/expires"),
+        ({"policy": "a.b", "path": "", "justification": REASON}, "/expires"),
+        ({"policy": "a.b", "path": "", "justification": REASON, "expires": "2099-01-01", "approver": "x"}, "/approver"),
     ],
 )
 def test_malformed_overrides_are_located(
