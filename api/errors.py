@@ -14,6 +14,7 @@ Three shapes, one per kind of problem:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -223,8 +224,17 @@ async def _on_http(_request: Request, error: Exception) -> JSONResponse:
         reason = "the body could not be parsed: JSON nested too deeply or a number too long"
         return refusal(400, "request/unparsable-body", reason)
     reason = str(error.detail)
-    reason = reason[:1].lower() + reason[1:]
+    # Starlette's default detail is the status phrase: "Not Found" reads "not found", not "not Found".
+    standard = reason == _status_phrase(error.status_code)
+    reason = reason.lower() if standard else reason[:1].lower() + reason[1:]
     return refusal(error.status_code, f"http/{error.status_code}", reason, getattr(error, "headers", None))
+
+
+def _status_phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -121,8 +121,11 @@ def test_odd_paths_and_queries_are_4xx(unsafe_client: Any, keys: Keys, path: str
 
 
 def test_unknown_routes_and_methods_are_4xx(client: Any, keys: Keys) -> None:
-    assert client.get("/v1/nothing", headers=keys.headers("admin")).status_code == 404
-    assert client.delete("/v1/decisions", headers=keys.headers("admin")).status_code == 405
+    missing = client.get("/v1/nothing", headers=keys.headers("admin"))
+    assert missing.status_code == 404
+    assert missing.json() == {"code": "http/404", "reason": "not found", "detail": "not found"}
+    wrong_method = client.delete("/v1/decisions", headers=keys.headers("admin"))
+    assert wrong_method.status_code == 405 and wrong_method.json()["reason"] == "method not allowed"
     assert client.patch("/v1/charter", json={}, headers=keys.headers("admin")).status_code == 405
 
 
