@@ -81,7 +81,9 @@ class TextReport(Report):
     def invalid(self, document: str, diagnostics: list[Diagnostic]) -> None:
         self.out.write(f"INVALID  {document}\n")
         for d in diagnostics:
-            self.out.write(f"  ✗ {d.pointer or '/'}: {d.message}" + (f" ({d.help})" if d.help else "") + "\n")
+            # The line and column too: for a YAML syntax error the pointer is only `/`.
+            where = f"{d.pointer or '/'} (line {d.span.line}, column {d.span.column})" if d.span else d.pointer or "/"
+            self.out.write(f"  ✗ {where}: {d.message}" + (f" ({d.help})" if d.help else "") + "\n")
         self.out.write("\n")
 
     def end(self, notes: list[str]) -> None:

@@ -134,6 +134,14 @@ def test_an_invalid_document_exits_2_with_every_problem(tmp_path: Path) -> None:
     assert "/components/0" in out and "/ote" in out
 
 
+def test_an_unparsable_document_is_located_by_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: budget\nid: [b1\nauthor: x\n")
+    code, out = check(bad)
+    assert code == 2
+    assert "✗ / (line 3, column 7): invalid YAML" in out, out
+
+
 def test_validate_reports_located_json_diagnostics(tmp_path: Path) -> None:
     broken = tmp_path / "broken.rev"
     broken.write_text('package b\npolicy p "P" {\n  on comp_plan as plan\n  require plan.componets == none\n}\n')
