@@ -147,6 +147,11 @@ def validate(
 def _load_policies(root: Path) -> Any:
     from engine import compile_policy_set
 
+    if root.is_file():
+        # A policy can use what other files of its set define, so a set is a directory.
+        raise _usage_error(
+            f"`{root}` is a file; --policies takes the directory of the policy set (e.g. --policies {root.parent})"
+        )
     if not root.is_dir():
         raise _usage_error(f"policy directory `{root}` not found (give one with --policies DIR)")
     files = read_policy_dir(root)

@@ -134,6 +134,12 @@ def test_an_invalid_document_exits_2_with_every_problem(tmp_path: Path) -> None:
     assert "/components/0" in out and "/ote" in out
 
 
+def test_a_policy_file_given_for_the_directory_says_which_to_give() -> None:
+    code, out = rev("check", "--policies", POLICIES / "budgeting.rev", DOCUMENTS / "plan.yaml")
+    assert code == 2
+    assert "is a file; --policies takes the directory" in out and f"--policies {POLICIES}" in out
+
+
 def test_an_unparsable_document_is_located_by_line_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: budget\nid: [b1\nauthor: x\n")
