@@ -295,7 +295,11 @@ class ExprChecker:
 
     def _mismatch(self, node: ast.Binary | ast.Compare, what: str, left: T.Type, right: T.Type) -> None:
         """A type mismatch of an operator, at the start of the whole operation, with a fix."""
-        self.error("check/type-mismatch", f"{what} (`{node.op}`)", node.span, help=_mismatch_help(left, right))
+        arithmetic = isinstance(node, ast.Binary)
+        help = _mismatch_help(left, right, arithmetic=arithmetic)
+        if help is None:
+            help = _ARITHMETIC_HELP[node.op] if arithmetic else _COMPARISON_HELP
+        self.error("check/type-mismatch", f"{what} (`{node.op}`)", node.span, help=help)
 
     @staticmethod
     def _orderable(left: T.Type, right: T.Type) -> bool:
@@ -390,12 +394,27 @@ def _field_list(record: T.RecordType) -> str:
     return shown + (", …" if len(names) > 12 else "")
 
 
-def _mismatch_help(left: T.Type, right: T.Type) -> str | None:
+_ARITHMETIC_HELP = {
+    "+": "add numbers to numbers, money to money, percentages to percentages, or a duration to a date "
+    "(e.g. `start + 30 days`)",
+    "-": "subtract like from like (money from money, numbers from numbers), or a duration from a date; "
+    "for the days between two dates use `days_between(d1, d2)`",
+    "*": "multiply numbers and percentages, or money by a number or a percentage (e.g. `20% * amount`)",
+    "/": "divide numbers, or money by a number or by money (e.g. `amount / total`)",
+}
+_COMPARISON_HELP = "compare values of one type: numbers with numbers, money with money, dates with dates"
+
+
+def _mismatch_help(left: T.Type, right: T.Type, *, arithmetic: bool = False) -> str | None:
     pair = {left, right}
     if pair == {T.MONEY, T.PERCENT}:
+        if arithmetic:
+            return "take a share of money by multiplying: `20% * amount`"
         return "compare money with money (e.g. `50k USD`), or take a share of it: `20% * amount`"
     if pair == {T.MONEY, T.NUMBER}:
         return "write money with its currency, e.g. `50k USD` or `$50k`"
     if T.TEXT in pair and len(pair) == 2:
+        if arithmetic:
+            return "text can only be joined to text with `+`; if you meant a number, drop the quotes (e.g. `3`, `20%`)"
         return 'text compares only with text; quote the value, e.g. `"sales"`'
     return None
