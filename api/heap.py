@@ -16,7 +16,7 @@ cache (after 32 newer ones), say. That is one set and one charter at most, for t
 process. Measured with the service bench (SQLite, 2 workers, interleaved runs): full
 collections took 28–49 ms in all instead of 800–830 ms, CPU per decision fell from 0.81 to
 0.60–0.69 ms, and throughput rose from 1,641–1,666 to 2,027–2,280 decisions/s
-(docs/operating.md, *Benchmark*).
+(docs/performance.md, *Session 5*).
 
 The collection just before freezing matters: whatever is garbage then would otherwise be
 frozen, and kept, for the life of the process. Leaving the block unfreezes, so that a process
