@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,13 +104,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             state.close()
             sys.setswitchinterval(previous)
 
-    app = FastAPI(
+    # FastAPIOffline: the same FastAPI app, with /docs and /redoc served from files shipped in
+    # the package rather than a CDN, so the documentation page works on a machine offline.
+    app = FastAPIOffline(
         title="Revgate",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_tags=TAGS,
     )
     app.state.service = state

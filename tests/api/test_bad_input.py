@@ -215,3 +215,14 @@ def test_a_bare_document_is_told_to_wrap_itself(client: Any, keys: Keys, publish
 def test_the_root_address_leads_to_the_api_documentation(client: Any) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code in (302, 307) and response.headers["location"] == "/docs"
+
+
+@pytest.mark.parametrize(("page", "script"), [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")])
+def test_the_api_documentation_works_offline(client: Any, page: str, script: str) -> None:
+    """The pages load their scripts from the service itself, not from a CDN (machines may be offline)."""
+    html = client.get(page)
+    assert html.status_code == 200
+    assert "cdn.jsdelivr.net" not in html.text and "http://" not in html.text and "https://" not in html.text
+    (src,) = [part.split('"')[1] for part in html.text.split("src=")[1:] if script in part.split('"')[1]]
+    asset = client.get(src)
+    assert asset.status_code == 200 and "javascript" in asset.headers["content-type"] and len(asset.content) > 100_000
