@@ -139,6 +139,24 @@ _HELP = {
 }
 
 
+_WHOLE_BODY_HELP = "send a JSON object with this request's fields (each request's are listed at /docs)"
+
+
+def _json_type(value: object) -> str:
+    """How a parsed JSON value reads in a message: `an array`, `text`, ..."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "something else"
+
+
 def _validation_diagnostic(error: Mapping[str, Any]) -> dict[str, Any]:
     """One pydantic error as a located diagnostic."""
     location, *path = error.get("loc") or ("body",)
@@ -148,6 +166,20 @@ def _validation_diagnostic(error: Mapping[str, Any]) -> dict[str, Any]:
         at = path[0] if path else 0
         message = f"the body is not valid JSON: {str(detail).lower()} at character {at}"
         return request_diagnostic("request/json-invalid", message, location="body", pointer="", help=_HELP[kind])
+    if location == "body" and not path:  # the body as a whole: say what it should have been
+        if kind == "missing":
+            return request_diagnostic(
+                "request/empty-body", "the request has no body", location="body", pointer="", help=_WHOLE_BODY_HELP
+            )
+        if kind in ("model_attributes_type", "model_type", "dict_type"):
+            found = _json_type(error.get("input"))
+            return request_diagnostic(
+                "request/not-an-object",
+                f"the body must be a JSON object, found {found}",
+                location="body",
+                pointer="",
+                help=_WHOLE_BODY_HELP,
+            )
     message = str(error.get("msg", "invalid value"))
     message = message[:1].lower() + message[1:]
     if path:

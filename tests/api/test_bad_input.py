@@ -32,8 +32,8 @@ def _post(client: Any, keys: Keys, raw: bytes, role: str = "submitter", path: st
 PLAN = json.dumps({"document": {**document("data/plan.yaml"), "id": "MARK"}})
 CASES = [
     ("not json", b'{"document": ', 422, "request/json-invalid"),
-    ("a list", b"[1, 2]", 422, "request/model-attributes-type"),
-    ("no body", b"", 422, "request/missing"),
+    ("a list", b"[1, 2]", 422, "request/not-an-object"),
+    ("no body", b"", 422, "request/empty-body"),
     ("an unknown field", b'{"document": {}, "dry_rum": true}', 422, "request/extra-forbidden"),
     ("a document that is not an object", b'{"document": "budget"}', 422, "request/dict-type"),
     ("nesting beyond the parser", b'{"document": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, None),
@@ -226,3 +226,23 @@ def test_the_api_documentation_works_offline(client: Any, page: str, script: str
     (src,) = [part.split('"')[1] for part in html.text.split("src=")[1:] if script in part.split('"')[1]]
     asset = client.get(src)
     assert asset.status_code == 200 and "javascript" in asset.headers["content-type"] and len(asset.content) > 100_000
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (b"", "request/empty-body", "the request has no body"),
+        (b"[]", "request/not-an-object", "the body must be a JSON object, found an array"),
+        (b'"budget"', "request/not-an-object", "the body must be a JSON object, found text"),
+        (b"null", "request/not-an-object", "the body must be a JSON object, found null"),
+    ],
+)
+def test_a_body_that_is_not_an_object_says_what_it_should_be(
+    client: Any, keys: Keys, published: dict[str, Any], body: bytes, code: str, message: str
+) -> None:
+    for url, role in (("/v1/decisions", "submitter"), ("/v1/policy-sets", "author")):
+        response = client.post(url, content=body, headers=keys.headers(role, **JSON_HEADERS))
+        assert response.status_code == 422, (url, response.text)
+        (diagnostic,) = response.json()["diagnostics"]
+        assert (diagnostic["code"], diagnostic["message"], diagnostic["pointer"]) == (code, message, "")
+        assert "/docs" in diagnostic["help"]
