@@ -277,7 +277,7 @@ class ExprChecker:
         result = T.arithmetic(node.op, left, right)
         if result is None:
             verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[node.op]
-            self._mismatch(node, f"cannot {verb} {left} and {right}", left, right)
+            self._mismatch(node, f"cannot {verb} {left} and {right}", left, right, "arithmetic")
             return T.ANY
         return result
 
@@ -288,17 +288,24 @@ class ExprChecker:
             self._check_membership(node, left, right)
         elif node.op in ("==", "!="):
             if not T.compatible(left, right):
-                self._mismatch(node, f"cannot compare {left} with {right}", left, right)
+                self._mismatch(node, f"cannot compare {left} with {right}", left, right, "equality")
         elif not self._orderable(left, right):
-            self._mismatch(node, f"cannot order {left} and {right}", left, right)
+            self._mismatch(node, f"cannot order {left} and {right}", left, right, "ordering")
         return T.BOOL
 
-    def _mismatch(self, node: ast.Binary | ast.Compare, what: str, left: T.Type, right: T.Type) -> None:
-        """A type mismatch of an operator, at the start of the whole operation, with a fix."""
-        arithmetic = isinstance(node, ast.Binary)
-        help = _mismatch_help(left, right, arithmetic=arithmetic)
-        if help is None:
-            help = _ARITHMETIC_HELP[node.op] if arithmetic else _COMPARISON_HELP
+    def _mismatch(
+        self, node: ast.Binary | ast.Compare, what: str, left: T.Type, right: T.Type, operation: str
+    ) -> None:
+        """A type mismatch of an operator, at the start of the whole operation, with a fix.
+
+        `operation` is `arithmetic`, `equality` or `ordering`: the fix depends on which rules
+        were broken (LANGUAGE.md §3, `policy.types.arithmetic`, `_orderable`).
+        """
+        help = _mismatch_help(left, right, operation)
+        if help is None and operation == "arithmetic":
+            help = _ARITHMETIC_HELP[node.op]
+        elif help is None:
+            help = _EQUALITY_HELP if operation == "equality" else _ORDERING_HELP
         self.error("check/type-mismatch", f"{what} (`{node.op}`)", node.span, help=help)
 
     @staticmethod
@@ -395,26 +402,32 @@ def _field_list(record: T.RecordType) -> str:
 
 
 _ARITHMETIC_HELP = {
-    "+": "add numbers to numbers, money to money, percentages to percentages, or a duration to a date "
-    "(e.g. `start + 30 days`)",
-    "-": "subtract like from like (money from money, numbers from numbers), or a duration from a date; "
-    "for the days between two dates use `days_between(d1, d2)`",
-    "*": "multiply numbers and percentages, or money by a number or a percentage (e.g. `20% * amount`)",
-    "/": "divide numbers, or money by a number or by money (e.g. `amount / total`)",
+    "+": "`+` adds numbers and percentages, money to money, durations to durations, or a duration to a "
+    "date (e.g. `start + 30 days`), and joins text to text",
+    "-": "`-` subtracts numbers and percentages, money from money, durations from durations, or a "
+    "duration from a date; for the days between two dates use `days_between(d1, d2)`",
+    "*": "`*` multiplies numbers and percentages, or money by a number or a percentage (e.g. `20% * amount`)",
+    "/": "`/` divides numbers and percentages, or money by a number or by money (e.g. `amount / total`)",
 }
-_COMPARISON_HELP = "compare values of one type: numbers with numbers, money with money, dates with dates"
+_EQUALITY_HELP = "compare values of one type: numbers with numbers, money with money, dates with dates"
+_ORDERING_HELP = (
+    "`<`, `<=`, `>` and `>=` work on numbers, money, dates and durations; "
+    "text and booleans compare only with `==`, `!=` and `in`"
+)
 
 
-def _mismatch_help(left: T.Type, right: T.Type, *, arithmetic: bool = False) -> str | None:
+def _mismatch_help(left: T.Type, right: T.Type, operation: str) -> str | None:
+    """A fix for a pair of types that is more specific than the operation's own rules, or None."""
     pair = {left, right}
     if pair == {T.MONEY, T.PERCENT}:
-        if arithmetic:
+        if operation == "arithmetic":
             return "take a share of money by multiplying: `20% * amount`"
         return "compare money with money (e.g. `50k USD`), or take a share of it: `20% * amount`"
     if pair == {T.MONEY, T.NUMBER}:
         return "write money with its currency, e.g. `50k USD` or `$50k`"
     if T.TEXT in pair and len(pair) == 2:
-        if arithmetic:
+        if operation == "arithmetic":
             return "text can only be joined to text with `+`; if you meant a number, drop the quotes (e.g. `3`, `20%`)"
-        return 'text compares only with text; quote the value, e.g. `"sales"`'
+        if operation == "equality":
+            return 'text compares only with text; quote the value, e.g. `"sales"`'
     return None
