@@ -144,16 +144,16 @@ def validate(
 # ---- check -------------------------------------------------------------------------------------
 
 
-def _load_policies(root: Path) -> Any:
+def _load_policies(root: Path, given_as: str = "--policies DIR") -> Any:
+    """Compile the set in `root`; `given_as` is how the command takes it, for the error messages."""
     from engine import compile_policy_set
 
     if root.is_file():
         # A policy can use what other files of its set define, so a set is a directory.
-        raise _usage_error(
-            f"`{root}` is a file; --policies takes the directory of the policy set (e.g. --policies {root.parent})"
-        )
+        example = given_as.replace("DIR", str(root.parent))
+        raise _usage_error(f"`{root}` is a file; give the directory of the policy set (e.g. `{example}`)")
     if not root.is_dir():
-        raise _usage_error(f"policy directory `{root}` not found (give one with --policies DIR)")
+        raise _usage_error(f"policy directory `{root}` not found (give one with {given_as})")
     files = read_policy_dir(root)
     prefix = _policy_root_prefix(root)
     try:
@@ -275,7 +275,7 @@ def run_tests_command(
     """Run every `test` block; report expected vs actual and which checks no test made fail and pass."""
     from engine.testing import run_tests
 
-    policy_set, _prefix = _load_policies(directory)
+    policy_set, _prefix = _load_policies(directory, "rev test DIR")
     report = run_tests(policy_set, _parse_date(date))
     if format is OutputFormat.json:
         typer.echo(json.dumps(report.to_json(), indent=2))

@@ -137,7 +137,9 @@ def test_an_invalid_document_exits_2_with_every_problem(tmp_path: Path) -> None:
 def test_a_policy_file_given_for_the_directory_says_which_to_give() -> None:
     code, out = rev("check", "--policies", POLICIES / "budgeting.rev", DOCUMENTS / "plan.yaml")
     assert code == 2
-    assert "is a file; --policies takes the directory" in out and f"--policies {POLICIES}" in out
+    assert "is a file; give the directory of the policy set" in out and f"`--policies {POLICIES}`" in out
+    code, out = rev("test", POLICIES / "budgeting.rev")
+    assert code == 2 and f"`rev test {POLICIES}`" in out and "--policies" not in out
 
 
 def test_an_unparsable_document_is_located_by_line_and_column(tmp_path: Path) -> None:

@@ -140,3 +140,34 @@ def test_malformed_overrides_are_located(
     response = client.post(f"/v1/decisions/{original['id']}/overrides", json=payload, headers=keys.headers("approver"))
     assert response.status_code == 422
     assert [d["pointer"] for d in response.json()["diagnostics"]] == [pointer]
+
+
+def test_an_override_recorded_before_expiry_was_required_still_counts(
+    app: Any, client: Any, keys: Keys, published: dict[str, Any]
+) -> None:
+    """Records made before `expires` and a 20-character justification were required may hold an
+    override without them; a later override on the decision keeps it and re-derives with it."""
+    from api.auth import Principal
+    from api.decisions import grant_override
+    from api.roles import Role
+    from api.wire import OverrideCreate
+
+    original = submit(client, keys, "data/budget-many.yaml")
+    legacy = OverrideCreate.model_construct(  # unvalidated, as the old rules let it through
+        policy="service.justified", path="/shifts/0", justification="ok", expires=None
+    )
+    cfo = Principal(key_id="legacy", email="cfo@acme.example", role=Role.APPROVER)
+    assert grant_override(app.state.service, cfo, original["id"], legacy, None).status == 201
+
+    second = override(
+        client, keys, original["id"], "cmo@acme.example", policy="service.kpi_owner_agrees", path="/shifts/0"
+    )
+    assert second.status_code == 201, second.text
+    body = second.json()
+    assert [(o["approver"], o["expires"]) for o in body["overrides"]] == [
+        ("cfo@acme.example", None),
+        ("cmo@acme.example", "2099-12-31"),
+    ]
+    overridden = {f["policy"]: f["overridden_by"] for f in body["results"][0]["findings"]}
+    assert overridden["service.justified"] == "cfo@acme.example"
+    assert overridden["service.kpi_owner_agrees"] == "cmo@acme.example"
