@@ -14,6 +14,7 @@ Three shapes, one per kind of problem:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy.canonical import storable_json
 from policy.diagnostics import DiagnosticError
+from policy.documents.scalars import describe
 
 
 class ApiError(Exception):
@@ -142,21 +144,6 @@ _HELP = {
 _WHOLE_BODY_HELP = "send a JSON object with this request's fields (each request's are listed at /docs)"
 
 
-def _json_type(value: object) -> str:
-    """How a parsed JSON value reads in a message: `an array`, `text`, ..."""
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "null"
-    return "something else"
-
-
 def _validation_diagnostic(error: Mapping[str, Any]) -> dict[str, Any]:
     """One pydantic error as a located diagnostic."""
     location, *path = error.get("loc") or ("body",)
@@ -172,7 +159,8 @@ def _validation_diagnostic(error: Mapping[str, Any]) -> dict[str, Any]:
                 "request/empty-body", "the request has no body", location="body", pointer="", help=_WHOLE_BODY_HELP
             )
         if kind in ("model_attributes_type", "model_type", "dict_type"):
-            found = _json_type(error.get("input"))
+            found = error.get("input")
+            found = describe(Decimal(repr(found)) if isinstance(found, float) else found)
             return request_diagnostic(
                 "request/not-an-object",
                 f"the body must be a JSON object, found {found}",

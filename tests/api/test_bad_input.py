@@ -232,9 +232,10 @@ def test_the_api_documentation_works_offline(client: Any, page: str, script: str
     ("body", "code", "message"),
     [
         (b"", "request/empty-body", "the request has no body"),
-        (b"[]", "request/not-an-object", "the body must be a JSON object, found an array"),
-        (b'"budget"', "request/not-an-object", "the body must be a JSON object, found text"),
+        (b"[]", "request/not-an-object", "the body must be a JSON object, found a list"),
+        (b'"budget"', "request/not-an-object", "the body must be a JSON object, found text `budget`"),
         (b"null", "request/not-an-object", "the body must be a JSON object, found null"),
+        (b"2.5", "request/not-an-object", "the body must be a JSON object, found number `2.5`"),
     ],
 )
 def test_a_body_that_is_not_an_object_says_what_it_should_be(
