@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
 
 import typer
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import MIN_JUSTIFICATION, Override
+from api.wire import Justification
+from engine import Override
 
 
 class OverrideEntry(BaseModel):
@@ -21,7 +21,7 @@ class OverrideEntry(BaseModel):
     policy: str = Field(min_length=1)
     path: str = ""
     approver: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
-    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=MIN_JUSTIFICATION)]
+    justification: Justification
     expires: dt.date  # every exception ends (LANGUAGE.md §9: valid only while unexpired)
     document: str | None = None
 

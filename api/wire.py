@@ -13,8 +13,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from engine import MIN_JUSTIFICATION
-
 
 def _relative_path(name: str) -> str:
     """Policy file names are relative paths inside the set: no `.` or `..` segments."""
@@ -29,6 +27,15 @@ PolicyFileName = Annotated[
     AfterValidator(_relative_path),
 ]
 """A relative `.rev` path such as `budgeting.rev` or `tests/incentives_test.rev`."""
+
+
+MIN_JUSTIFICATION = 20
+"""An override's justification is what an auditor reads about the exception: "ok" says nothing.
+Checked where overrides are written (this API and `rev check --overrides`); overrides recorded
+before the rule existed are still honoured, so the engine does not check it."""
+
+Justification = Annotated[str, StringConstraints(strip_whitespace=True, min_length=MIN_JUSTIFICATION, max_length=4000)]
+"""An override's reason, as the API and the `--overrides` file take it."""
 
 
 class Request(BaseModel):
@@ -59,9 +66,9 @@ class OverrideCreate(Request):
     path: Annotated[str, StringConstraints(pattern=r"^(/.*)?$", max_length=2000)] = Field(
         description="the finding's JSON Pointer (`` for the document itself)"
     )
-    justification: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=MIN_JUSTIFICATION, max_length=4000)
-    ] = Field(description=f"why the exception is acceptable, in at least {MIN_JUSTIFICATION} characters")
+    justification: Justification = Field(
+        description=f"why the exception is acceptable, in at least {MIN_JUSTIFICATION} characters"
+    )
     expires: dt.date = Field(description="last day the override is valid (required: every exception ends)")
 
 

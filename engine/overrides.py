@@ -15,10 +15,6 @@ from typing import Any
 
 from engine.decision import Decision, Finding, OverrideNote
 
-MIN_JUSTIFICATION = 20
-"""Characters an override's justification needs where overrides are written (the API, the
-`--overrides` file): it is what an auditor reads about the exception, and "ok" says nothing."""
-
 OWNER_KINDS = frozenset({"review_template"})
 """Kinds whose `owner` is their author (a review template is owned by the HR partner who wrote it)."""
 
