@@ -54,16 +54,30 @@ class Settings:
             sqlite_synchronous=synchronous,
             pool_size=_positive_int(env, "REVGATE_POOL_SIZE", base.pool_size),
             examples_dir=Path(env.get("REVGATE_EXAMPLES_DIR") or base.examples_dir),
-            migrate_on_startup=env.get("REVGATE_MIGRATE_ON_STARTUP", "1").lower() not in ("0", "false", "no"),
+            migrate_on_startup=_flag(env, "REVGATE_MIGRATE_ON_STARTUP", base.migrate_on_startup),
             switch_interval_ms=_positive_float(env, "REVGATE_SWITCH_INTERVAL_MS", base.switch_interval_ms),
             submit_threads=_positive_int(env, "REVGATE_SUBMIT_THREADS", base.submit_threads),
-            freeze_heap=env.get("REVGATE_FREEZE_HEAP", "1").lower() not in ("0", "false", "no"),
+            freeze_heap=_flag(env, "REVGATE_FREEZE_HEAP", base.freeze_heap),
         )
 
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no variable; anything else is refused (`REVGATE_FREEZE_HEAP=nope` must not mean yes)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return _FLAGS[raw.strip().lower()]
+    except KeyError:
+        raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), not `{raw}`") from None
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

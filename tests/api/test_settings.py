@@ -45,8 +45,18 @@ def test_every_variable_is_read() -> None:
         ("REVGATE_SQLITE_SYNCHRONOUS", "OFF"),
         ("REVGATE_SWITCH_INTERVAL_MS", "nan"),
         ("REVGATE_SUBMIT_THREADS", "0"),
+        ("REVGATE_FREEZE_HEAP", "nope"),
+        ("REVGATE_MIGRATE_ON_STARTUP", "2"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("TRUE", True), (" on ", True), ("0", False), ("No", False)]
+)
+def test_yes_no_variables_take_the_usual_spellings(raw: str, expected: bool) -> None:
+    settings = Settings.from_env({"REVGATE_FREEZE_HEAP": raw, "REVGATE_MIGRATE_ON_STARTUP": raw})
+    assert settings.freeze_heap is expected and settings.migrate_on_startup is expected
