@@ -81,8 +81,11 @@ class TextReport(Report):
     def invalid(self, document: str, diagnostics: list[Diagnostic]) -> None:
         self.out.write(f"INVALID  {document}\n")
         for d in diagnostics:
-            # The line and column too: for a YAML syntax error the pointer is only `/`.
-            where = f"{d.pointer or '/'} (line {d.span.line}, column {d.span.column})" if d.span else d.pointer or "/"
+            # The line and column too (for a YAML syntax error the pointer is only `/`), unless they
+            # are the file's start, where every missing top-level field is reported.
+            where = d.pointer or "/"
+            if d.span is not None and (d.span.line, d.span.column) != (1, 1):
+                where += f" (line {d.span.line}, column {d.span.column})"
             self.out.write(f"  ✗ {where}: {d.message}" + (f" ({d.help})" if d.help else "") + "\n")
         self.out.write("\n")
 

@@ -148,6 +148,11 @@ def test_an_unparsable_document_is_located_by_line_and_column(tmp_path: Path) ->
     code, out = check(bad)
     assert code == 2
     assert "✗ / (line 3, column 7): invalid YAML" in out, out
+    missing = tmp_path / "missing.yaml"
+    missing.write_text("kind: budget\nid: b1\nstatus: done\n")
+    out = check(missing)[1]
+    assert "✗ /author: missing field" in out, out  # reported at the file's start: no position to add
+    assert "✗ /status (line 3, column 9): expected one of" in out, out
 
 
 def test_validate_reports_located_json_diagnostics(tmp_path: Path) -> None:
